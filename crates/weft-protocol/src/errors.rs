@@ -1,0 +1,197 @@
+//! JSON-RPC error codes and the exact error texts the reference sends.
+//!
+//! Clients match on these strings (the Codex TUI retries on "closing", SDKs surface them
+//! verbatim), so they are constants here and pinned by tests; handlers never spell them inline.
+
+use serde::{Deserialize, Serialize};
+
+/// `-32600`: the reference's catch-all for bad requests, unknown methods and state conflicts.
+pub const INVALID_REQUEST: i64 = -32600;
+/// `-32601`: a method the protocol knows but this build does not implement yet.
+pub const METHOD_NOT_FOUND: i64 = -32601;
+/// `-32602`: input too large and a few filter errors.
+pub const INVALID_PARAMS: i64 = -32602;
+/// `-32603`: internal failures (store, serialisation).
+pub const INTERNAL_ERROR: i64 = -32603;
+/// `-32001`: the ingress queue is full; the client should retry with backoff.
+pub const SERVER_OVERLOADED: i64 = -32001;
+
+/// Any request before `initialize` succeeded on this connection.
+pub const NOT_INITIALIZED: &str = "Not initialized";
+/// A second `initialize` on a connection.
+pub const ALREADY_INITIALIZED: &str = "Already initialized";
+/// Ingress queue full.
+pub const OVERLOADED_TEXT: &str = "Server overloaded; retry later.";
+/// `turn/interrupt` on a thread with no running turn.
+pub const NO_ACTIVE_TURN_TO_INTERRUPT: &str = "no active turn to interrupt";
+/// The maximum number of text characters in one `turn/start` / `turn/steer` input.
+pub const INPUT_CHARS_MAX: usize = 1_048_576;
+/// `data.input_error_code` of the input-too-large error.
+pub const INPUT_TOO_LARGE_CODE: &str = "input_too_large";
+/// `thread/list` with a non-empty `originators` filter.
+pub const ORIGINATOR_FILTER_UNSUPPORTED: &str =
+    "originator filtering is not supported by the local app-server";
+/// Requests that would start work while the server drains for shutdown.
+pub const SERVER_DRAINING: &str = "Server is draining; retry after reconnecting";
+
+/// The error object of a JSON-RPC error response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RpcError {
+    /// One of the codes above.
+    pub code: i64,
+    /// Human-readable text; exact where the reference fixes it.
+    pub message: String,
+    /// Structured details, only when there are some.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
+}
+
+impl RpcError {
+    /// A `-32600` error with the given text.
+    #[must_use]
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self {
+            code: INVALID_REQUEST,
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    /// A `-32602` error with the given text.
+    #[must_use]
+    pub fn invalid_params(message: impl Into<String>) -> Self {
+        Self {
+            code: INVALID_PARAMS,
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    /// A `-32603` error with the given text.
+    #[must_use]
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self {
+            code: INTERNAL_ERROR,
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    /// `Invalid request: <serde text>` for a request that did not parse into a method + params.
+    #[must_use]
+    pub fn unparsable_request(serde_text: &str) -> Self {
+        Self::invalid_request(format!("Invalid request: {serde_text}"))
+    }
+
+    /// `-32601 <method> is not supported yet`.
+    #[must_use]
+    pub fn not_supported_yet(operation: &str) -> Self {
+        Self {
+            code: METHOD_NOT_FOUND,
+            message: format!("{operation} is not supported yet"),
+            data: None,
+        }
+    }
+
+    /// `-32001 Server overloaded; retry later.`
+    #[must_use]
+    pub fn overloaded() -> Self {
+        Self {
+            code: SERVER_OVERLOADED,
+            message: OVERLOADED_TEXT.to_owned(),
+            data: None,
+        }
+    }
+
+    /// `Invalid clientInfo.name: '<name>'. Must be a valid HTTP header value.`
+    #[must_use]
+    pub fn invalid_client_name(name: &str) -> Self {
+        Self::invalid_request(format!(
+            "Invalid clientInfo.name: '{name}'. Must be a valid HTTP header value."
+        ))
+    }
+
+    /// `-32602 Input exceeds the maximum length of 1048576 characters.` with its `data`.
+    #[must_use]
+    pub fn input_too_large(actual_chars: usize) -> Self {
+        Self {
+            code: INVALID_PARAMS,
+            message: format!("Input exceeds the maximum length of {INPUT_CHARS_MAX} characters."),
+            data: Some(serde_json::json!({
+                "input_error_code": INPUT_TOO_LARGE_CODE,
+                "max_chars": INPUT_CHARS_MAX,
+                "actual_chars": actual_chars,
+            })),
+        }
+    }
+
+    /// `invalid thread id: <err>` (thread/read, unsubscribe, turn/*).
+    #[must_use]
+    pub fn invalid_thread_id(err: &str) -> Self {
+        Self::invalid_request(format!("invalid thread id: {err}"))
+    }
+
+    /// `invalid session id: <err>` (thread/resume, fork, archive).
+    #[must_use]
+    pub fn invalid_session_id(err: &str) -> Self {
+        Self::invalid_request(format!("invalid session id: {err}"))
+    }
+
+    /// `thread not found: <id>` (turn/* on a thread that is not loaded).
+    #[must_use]
+    pub fn thread_not_found(id: &str) -> Self {
+        Self::invalid_request(format!("thread not found: {id}"))
+    }
+
+    /// `thread not loaded: <id>` (thread/read of a thread that exists nowhere).
+    #[must_use]
+    pub fn thread_not_loaded(id: &str) -> Self {
+        Self::invalid_request(format!("thread not loaded: {id}"))
+    }
+
+    /// `no rollout found for thread id <id>` (resume of an unknown thread).
+    #[must_use]
+    pub fn no_rollout_found(id: &str) -> Self {
+        Self::invalid_request(format!("no rollout found for thread id {id}"))
+    }
+
+    /// `thread <id> is closing; retry thread/resume after the thread is closed`.
+    #[must_use]
+    pub fn thread_closing_resume(id: &str) -> Self {
+        Self::invalid_request(format!(
+            "thread {id} is closing; retry thread/resume after the thread is closed"
+        ))
+    }
+
+    /// `thread <id> is closing; retry after the thread is closed` (any other subscribe).
+    #[must_use]
+    pub fn thread_closing(id: &str) -> Self {
+        Self::invalid_request(format!(
+            "thread {id} is closing; retry after the thread is closed"
+        ))
+    }
+
+    /// `expected active turn id <turnId> but found <activeId>` (turn/interrupt; no back-quotes).
+    #[must_use]
+    pub fn interrupt_turn_mismatch(expected: &str, actual: &str) -> Self {
+        Self::invalid_request(format!(
+            "expected active turn id {expected} but found {actual}"
+        ))
+    }
+
+    /// `list_turns is not supported yet` for a thread with no rollout yet.
+    #[must_use]
+    pub fn list_turns_unavailable() -> Self {
+        Self::not_supported_yet("list_turns")
+    }
+
+    /// `-32600 Server is draining; retry after reconnecting` with its `data`.
+    #[must_use]
+    pub fn draining() -> Self {
+        Self {
+            code: INVALID_REQUEST,
+            message: SERVER_DRAINING.to_owned(),
+            data: Some(serde_json::json!({"reason": "serverShuttingDown"})),
+        }
+    }
+}

@@ -1,0 +1,593 @@
+//! Every client request method of the 0.169.0 stable surface, as one serde enum.
+//!
+//! The enum is adjacently tagged (`method` + `params`) so that serde produces exactly the
+//! reference's error texts for unknown methods (``unknown variant `x`, expected one of …``) and
+//! bad params (``invalid type: integer `5`, expected a string``, ``missing field `params` ``).
+//! Methods weft implements carry typed params; the others carry raw JSON and are answered
+//! `-32601 <method> is not supported yet`, so a client can tell "not yet" from "unknown".
+//! The list is generated from `ClientRequest.json` of the reference schema; keep its order.
+
+use serde::Deserialize;
+
+use crate::v1::InitializeParams;
+use crate::v2::{
+    ConfigReadParams, ModelListParams, ThreadItemsListParams, ThreadListParams,
+    ThreadLoadedListParams, ThreadReadParams, ThreadResumeParams, ThreadStartParams,
+    ThreadTurnsListParams, ThreadUnsubscribeParams, TurnInterruptParams, TurnStartParams,
+};
+
+/// A parsed client request: method name and typed params.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "method", content = "params")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once per request and moved, never stored"
+)]
+pub enum ClientRequest {
+    /// `initialize` (implemented).
+    #[serde(rename = "initialize")]
+    Initialize(InitializeParams),
+    /// `thread/start` (implemented).
+    #[serde(rename = "thread/start")]
+    ThreadStart(ThreadStartParams),
+    /// `thread/resume` (implemented).
+    #[serde(rename = "thread/resume")]
+    ThreadResume(ThreadResumeParams),
+    /// `thread/fork` (known, answered `not supported yet`).
+    #[serde(rename = "thread/fork")]
+    ThreadFork(serde_json::Value),
+    /// `thread/archive` (known, answered `not supported yet`).
+    #[serde(rename = "thread/archive")]
+    ThreadArchive(serde_json::Value),
+    /// `thread/delete` (known, answered `not supported yet`).
+    #[serde(rename = "thread/delete")]
+    ThreadDelete(serde_json::Value),
+    /// `thread/unsubscribe` (implemented).
+    #[serde(rename = "thread/unsubscribe")]
+    ThreadUnsubscribe(ThreadUnsubscribeParams),
+    /// `thread/name/set` (known, answered `not supported yet`).
+    #[serde(rename = "thread/name/set")]
+    ThreadNameSet(serde_json::Value),
+    /// `thread/goal/set` (known, answered `not supported yet`).
+    #[serde(rename = "thread/goal/set")]
+    ThreadGoalSet(serde_json::Value),
+    /// `thread/goal/get` (known, answered `not supported yet`).
+    #[serde(rename = "thread/goal/get")]
+    ThreadGoalGet(serde_json::Value),
+    /// `thread/goal/clear` (known, answered `not supported yet`).
+    #[serde(rename = "thread/goal/clear")]
+    ThreadGoalClear(serde_json::Value),
+    /// `thread/metadata/update` (known, answered `not supported yet`).
+    #[serde(rename = "thread/metadata/update")]
+    ThreadMetadataUpdate(serde_json::Value),
+    /// `thread/attachment/add` (known, answered `not supported yet`).
+    #[serde(rename = "thread/attachment/add")]
+    ThreadAttachmentAdd(serde_json::Value),
+    /// `thread/attachment/list` (known, answered `not supported yet`).
+    #[serde(rename = "thread/attachment/list")]
+    ThreadAttachmentList(serde_json::Value),
+    /// `thread/attachmentOwner/list` (known, answered `not supported yet`).
+    #[serde(rename = "thread/attachmentOwner/list")]
+    ThreadAttachmentOwnerList(serde_json::Value),
+    /// `thread/attachment/remove` (known, answered `not supported yet`).
+    #[serde(rename = "thread/attachment/remove")]
+    ThreadAttachmentRemove(serde_json::Value),
+    /// `thread/section/move` (known, answered `not supported yet`).
+    #[serde(rename = "thread/section/move")]
+    ThreadSectionMove(serde_json::Value),
+    /// `thread/unarchive` (known, answered `not supported yet`).
+    #[serde(rename = "thread/unarchive")]
+    ThreadUnarchive(serde_json::Value),
+    /// `thread/compact/start` (known, answered `not supported yet`).
+    #[serde(rename = "thread/compact/start")]
+    ThreadCompactStart(serde_json::Value),
+    /// `thread/shellCommand` (known, answered `not supported yet`).
+    #[serde(rename = "thread/shellCommand")]
+    ThreadShellCommand(serde_json::Value),
+    /// `thread/approveGuardianDeniedAction` (known, answered `not supported yet`).
+    #[serde(rename = "thread/approveGuardianDeniedAction")]
+    ThreadApproveGuardianDeniedAction(serde_json::Value),
+    /// `thread/revert` (known, answered `not supported yet`).
+    #[serde(rename = "thread/revert")]
+    ThreadRevert(serde_json::Value),
+    /// `thread/list` (implemented).
+    #[serde(rename = "thread/list")]
+    ThreadList(ThreadListParams),
+    /// `threadSection/list` (known, answered `not supported yet`).
+    #[serde(rename = "threadSection/list")]
+    ThreadSectionList(serde_json::Value),
+    /// `threadSection/create` (known, answered `not supported yet`).
+    #[serde(rename = "threadSection/create")]
+    ThreadSectionCreate(serde_json::Value),
+    /// `threadSection/update` (known, answered `not supported yet`).
+    #[serde(rename = "threadSection/update")]
+    ThreadSectionUpdate(serde_json::Value),
+    /// `threadSection/delete` (known, answered `not supported yet`).
+    #[serde(rename = "threadSection/delete")]
+    ThreadSectionDelete(serde_json::Value),
+    /// `thread/loaded/list` (implemented).
+    #[serde(rename = "thread/loaded/list")]
+    ThreadLoadedList(ThreadLoadedListParams),
+    /// `thread/read` (implemented).
+    #[serde(rename = "thread/read")]
+    ThreadRead(ThreadReadParams),
+    /// `thread/turns/list` (implemented).
+    #[serde(rename = "thread/turns/list")]
+    ThreadTurnsList(ThreadTurnsListParams),
+    /// `thread/items/list` (implemented).
+    #[serde(rename = "thread/items/list")]
+    ThreadItemsList(ThreadItemsListParams),
+    /// `thread/inject_items` (known, answered `not supported yet`).
+    #[serde(rename = "thread/inject_items")]
+    ThreadInjectItems(serde_json::Value),
+    /// `skills/list` (known, answered `not supported yet`).
+    #[serde(rename = "skills/list")]
+    SkillsList(serde_json::Value),
+    /// `skills/extraRoots/set` (known, answered `not supported yet`).
+    #[serde(rename = "skills/extraRoots/set")]
+    SkillsExtraRootsSet(serde_json::Value),
+    /// `hooks/list` (known, answered `not supported yet`).
+    #[serde(rename = "hooks/list")]
+    HooksList(serde_json::Value),
+    /// `marketplace/add` (known, answered `not supported yet`).
+    #[serde(rename = "marketplace/add")]
+    MarketplaceAdd(serde_json::Value),
+    /// `marketplace/remove` (known, answered `not supported yet`).
+    #[serde(rename = "marketplace/remove")]
+    MarketplaceRemove(serde_json::Value),
+    /// `marketplace/upgrade` (known, answered `not supported yet`).
+    #[serde(rename = "marketplace/upgrade")]
+    MarketplaceUpgrade(serde_json::Value),
+    /// `plugin/list` (known, answered `not supported yet`).
+    #[serde(rename = "plugin/list")]
+    PluginList(serde_json::Value),
+    /// `plugin/installed` (known, answered `not supported yet`).
+    #[serde(rename = "plugin/installed")]
+    PluginInstalled(serde_json::Value),
+    /// `plugin/reconcile` (known, answered `not supported yet`).
+    #[serde(rename = "plugin/reconcile")]
+    PluginReconcile(serde_json::Value),
+    /// `plugin/read` (known, answered `not supported yet`).
+    #[serde(rename = "plugin/read")]
+    PluginRead(serde_json::Value),
+    /// `plugin/skill/read` (known, answered `not supported yet`).
+    #[serde(rename = "plugin/skill/read")]
+    PluginSkillRead(serde_json::Value),
+    /// `plugin/share/save` (known, answered `not supported yet`).
+    #[serde(rename = "plugin/share/save")]
+    PluginShareSave(serde_json::Value),
+    /// `plugin/share/updateTargets` (known, answered `not supported yet`).
+    #[serde(rename = "plugin/share/updateTargets")]
+    PluginShareUpdateTargets(serde_json::Value),
+    /// `plugin/share/list` (known, answered `not supported yet`).
+    #[serde(rename = "plugin/share/list")]
+    PluginShareList(serde_json::Value),
+    /// `plugin/share/checkout` (known, answered `not supported yet`).
+    #[serde(rename = "plugin/share/checkout")]
+    PluginShareCheckout(serde_json::Value),
+    /// `plugin/share/delete` (known, answered `not supported yet`).
+    #[serde(rename = "plugin/share/delete")]
+    PluginShareDelete(serde_json::Value),
+    /// `app/read` (known, answered `not supported yet`).
+    #[serde(rename = "app/read")]
+    AppRead(serde_json::Value),
+    /// `app/list` (known, answered `not supported yet`).
+    #[serde(rename = "app/list")]
+    AppList(serde_json::Value),
+    /// `app/installed` (known, answered `not supported yet`).
+    #[serde(rename = "app/installed")]
+    AppInstalled(serde_json::Value),
+    /// `fs/readFile` (known, answered `not supported yet`).
+    #[serde(rename = "fs/readFile")]
+    FsReadFile(serde_json::Value),
+    /// `fs/writeFile` (known, answered `not supported yet`).
+    #[serde(rename = "fs/writeFile")]
+    FsWriteFile(serde_json::Value),
+    /// `fs/createDirectory` (known, answered `not supported yet`).
+    #[serde(rename = "fs/createDirectory")]
+    FsCreateDirectory(serde_json::Value),
+    /// `fs/getMetadata` (known, answered `not supported yet`).
+    #[serde(rename = "fs/getMetadata")]
+    FsGetMetadata(serde_json::Value),
+    /// `fs/readDirectory` (known, answered `not supported yet`).
+    #[serde(rename = "fs/readDirectory")]
+    FsReadDirectory(serde_json::Value),
+    /// `fs/remove` (known, answered `not supported yet`).
+    #[serde(rename = "fs/remove")]
+    FsRemove(serde_json::Value),
+    /// `fs/copy` (known, answered `not supported yet`).
+    #[serde(rename = "fs/copy")]
+    FsCopy(serde_json::Value),
+    /// `fs/watch` (known, answered `not supported yet`).
+    #[serde(rename = "fs/watch")]
+    FsWatch(serde_json::Value),
+    /// `fs/unwatch` (known, answered `not supported yet`).
+    #[serde(rename = "fs/unwatch")]
+    FsUnwatch(serde_json::Value),
+    /// `skills/config/write` (known, answered `not supported yet`).
+    #[serde(rename = "skills/config/write")]
+    SkillsConfigWrite(serde_json::Value),
+    /// `plugin/install` (known, answered `not supported yet`).
+    #[serde(rename = "plugin/install")]
+    PluginInstall(serde_json::Value),
+    /// `plugin/uninstall` (known, answered `not supported yet`).
+    #[serde(rename = "plugin/uninstall")]
+    PluginUninstall(serde_json::Value),
+    /// `turn/start` (implemented).
+    #[serde(rename = "turn/start")]
+    TurnStart(TurnStartParams),
+    /// `turn/steer` (known, answered `not supported yet`).
+    #[serde(rename = "turn/steer")]
+    TurnSteer(serde_json::Value),
+    /// `turn/interrupt` (implemented).
+    #[serde(rename = "turn/interrupt")]
+    TurnInterrupt(TurnInterruptParams),
+    /// `review/start` (known, answered `not supported yet`).
+    #[serde(rename = "review/start")]
+    ReviewStart(serde_json::Value),
+    /// `model/list` (implemented).
+    #[serde(rename = "model/list")]
+    ModelList(ModelListParams),
+    /// `account/gatewayOAuth/read` (known, answered `not supported yet`).
+    #[serde(rename = "account/gatewayOAuth/read")]
+    AccountGatewayOAuthRead(Option<serde_json::Value>),
+    /// `account/gatewayOAuth/login` (known, answered `not supported yet`).
+    #[serde(rename = "account/gatewayOAuth/login")]
+    AccountGatewayOAuthLogin(Option<serde_json::Value>),
+    /// `account/gatewayOAuth/cancel` (known, answered `not supported yet`).
+    #[serde(rename = "account/gatewayOAuth/cancel")]
+    AccountGatewayOAuthCancel(Option<serde_json::Value>),
+    /// `modelProvider/list` (known, answered `not supported yet`).
+    #[serde(rename = "modelProvider/list")]
+    ModelProviderList(serde_json::Value),
+    /// `modelProvider/config/write` (known, answered `not supported yet`).
+    #[serde(rename = "modelProvider/config/write")]
+    ModelProviderConfigWrite(serde_json::Value),
+    /// `modelProvider/capabilities/read` (known, answered `not supported yet`).
+    #[serde(rename = "modelProvider/capabilities/read")]
+    ModelProviderCapabilitiesRead(serde_json::Value),
+    /// `experimentalFeature/list` (known, answered `not supported yet`).
+    #[serde(rename = "experimentalFeature/list")]
+    ExperimentalFeatureList(serde_json::Value),
+    /// `permissionProfile/list` (known, answered `not supported yet`).
+    #[serde(rename = "permissionProfile/list")]
+    PermissionProfileList(serde_json::Value),
+    /// `experimentalFeature/enablement/set` (known, answered `not supported yet`).
+    #[serde(rename = "experimentalFeature/enablement/set")]
+    ExperimentalFeatureEnablementSet(serde_json::Value),
+    /// `mcpServer/oauth/login` (known, answered `not supported yet`).
+    #[serde(rename = "mcpServer/oauth/login")]
+    McpServerOauthLogin(serde_json::Value),
+    /// `config/mcpServer/reload` (known, answered `not supported yet`).
+    #[serde(rename = "config/mcpServer/reload")]
+    ConfigMcpServerReload(Option<serde_json::Value>),
+    /// `mcpServerStatus/list` (known, answered `not supported yet`).
+    #[serde(rename = "mcpServerStatus/list")]
+    McpServerStatusList(serde_json::Value),
+    /// `mcpServer/resource/read` (known, answered `not supported yet`).
+    #[serde(rename = "mcpServer/resource/read")]
+    McpServerResourceRead(serde_json::Value),
+    /// `mcpServer/tool/call` (known, answered `not supported yet`).
+    #[serde(rename = "mcpServer/tool/call")]
+    McpServerToolCall(serde_json::Value),
+    /// `windowsSandbox/setupStart` (known, answered `not supported yet`).
+    #[serde(rename = "windowsSandbox/setupStart")]
+    WindowsSandboxSetupStart(serde_json::Value),
+    /// `windowsSandbox/readiness` (known, answered `not supported yet`).
+    #[serde(rename = "windowsSandbox/readiness")]
+    WindowsSandboxReadiness(Option<serde_json::Value>),
+    /// `account/login/start` (known, answered `not supported yet`).
+    #[serde(rename = "account/login/start")]
+    AccountLoginStart(serde_json::Value),
+    /// `account/login/cancel` (known, answered `not supported yet`).
+    #[serde(rename = "account/login/cancel")]
+    AccountLoginCancel(serde_json::Value),
+    /// `account/logout` (known, answered `not supported yet`).
+    #[serde(rename = "account/logout")]
+    AccountLogout(Option<serde_json::Value>),
+    /// `account/securitySetup/read` (known, answered `not supported yet`).
+    #[serde(rename = "account/securitySetup/read")]
+    AccountSecuritySetupRead(Option<serde_json::Value>),
+    /// `account/rateLimits/read` (known, answered `not supported yet`).
+    #[serde(rename = "account/rateLimits/read")]
+    AccountRateLimitsRead(Option<serde_json::Value>),
+    /// `account/rateLimitResetCredit/consume` (known, answered `not supported yet`).
+    #[serde(rename = "account/rateLimitResetCredit/consume")]
+    AccountRateLimitResetCreditConsume(serde_json::Value),
+    /// `account/usage/read` (known, answered `not supported yet`).
+    #[serde(rename = "account/usage/read")]
+    AccountUsageRead(Option<serde_json::Value>),
+    /// `account/workspaceMessages/read` (known, answered `not supported yet`).
+    #[serde(rename = "account/workspaceMessages/read")]
+    AccountWorkspaceMessagesRead(Option<serde_json::Value>),
+    /// `account/sendAddCreditsNudgeEmail` (known, answered `not supported yet`).
+    #[serde(rename = "account/sendAddCreditsNudgeEmail")]
+    AccountSendAddCreditsNudgeEmail(serde_json::Value),
+    /// `feedback/upload` (known, answered `not supported yet`).
+    #[serde(rename = "feedback/upload")]
+    FeedbackUpload(serde_json::Value),
+    /// `feedback/save` (known, answered `not supported yet`).
+    #[serde(rename = "feedback/save")]
+    FeedbackSave(serde_json::Value),
+    /// `command/exec` (known, answered `not supported yet`).
+    #[serde(rename = "command/exec")]
+    CommandExec(serde_json::Value),
+    /// `command/exec/write` (known, answered `not supported yet`).
+    #[serde(rename = "command/exec/write")]
+    CommandExecWrite(serde_json::Value),
+    /// `command/exec/terminate` (known, answered `not supported yet`).
+    #[serde(rename = "command/exec/terminate")]
+    CommandExecTerminate(serde_json::Value),
+    /// `command/exec/resize` (known, answered `not supported yet`).
+    #[serde(rename = "command/exec/resize")]
+    CommandExecResize(serde_json::Value),
+    /// `config/read` (implemented).
+    #[serde(rename = "config/read")]
+    ConfigRead(ConfigReadParams),
+    /// `externalAgentConfig/detect` (known, answered `not supported yet`).
+    #[serde(rename = "externalAgentConfig/detect")]
+    ExternalAgentConfigDetect(serde_json::Value),
+    /// `externalAgentConfig/import` (known, answered `not supported yet`).
+    #[serde(rename = "externalAgentConfig/import")]
+    ExternalAgentConfigImport(serde_json::Value),
+    /// `externalAgentConfig/import/recordHistory` (known, answered `not supported yet`).
+    #[serde(rename = "externalAgentConfig/import/recordHistory")]
+    ExternalAgentConfigImportRecordHistory(serde_json::Value),
+    /// `externalAgentConfig/import/readHistories` (known, answered `not supported yet`).
+    #[serde(rename = "externalAgentConfig/import/readHistories")]
+    ExternalAgentConfigImportReadHistories(Option<serde_json::Value>),
+    /// `config/value/write` (known, answered `not supported yet`).
+    #[serde(rename = "config/value/write")]
+    ConfigValueWrite(serde_json::Value),
+    /// `config/batchWrite` (known, answered `not supported yet`).
+    #[serde(rename = "config/batchWrite")]
+    ConfigBatchWrite(serde_json::Value),
+    /// `configRequirements/read` (known, answered `not supported yet`).
+    #[serde(rename = "configRequirements/read")]
+    ConfigRequirementsRead(Option<serde_json::Value>),
+    /// `account/read` (known, answered `not supported yet`).
+    #[serde(rename = "account/read")]
+    AccountRead(serde_json::Value),
+    /// `fuzzyFileSearch` (known, answered `not supported yet`).
+    #[serde(rename = "fuzzyFileSearch")]
+    FuzzyFileSearch(serde_json::Value),
+}
+
+impl ClientRequest {
+    /// The wire method name of this request.
+    #[must_use]
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per method of the generated list"
+    )]
+    pub fn method(&self) -> &'static str {
+        match self {
+            Self::Initialize(_) => "initialize",
+            Self::ThreadStart(_) => "thread/start",
+            Self::ThreadResume(_) => "thread/resume",
+            Self::ThreadFork(_) => "thread/fork",
+            Self::ThreadArchive(_) => "thread/archive",
+            Self::ThreadDelete(_) => "thread/delete",
+            Self::ThreadUnsubscribe(_) => "thread/unsubscribe",
+            Self::ThreadNameSet(_) => "thread/name/set",
+            Self::ThreadGoalSet(_) => "thread/goal/set",
+            Self::ThreadGoalGet(_) => "thread/goal/get",
+            Self::ThreadGoalClear(_) => "thread/goal/clear",
+            Self::ThreadMetadataUpdate(_) => "thread/metadata/update",
+            Self::ThreadAttachmentAdd(_) => "thread/attachment/add",
+            Self::ThreadAttachmentList(_) => "thread/attachment/list",
+            Self::ThreadAttachmentOwnerList(_) => "thread/attachmentOwner/list",
+            Self::ThreadAttachmentRemove(_) => "thread/attachment/remove",
+            Self::ThreadSectionMove(_) => "thread/section/move",
+            Self::ThreadUnarchive(_) => "thread/unarchive",
+            Self::ThreadCompactStart(_) => "thread/compact/start",
+            Self::ThreadShellCommand(_) => "thread/shellCommand",
+            Self::ThreadApproveGuardianDeniedAction(_) => "thread/approveGuardianDeniedAction",
+            Self::ThreadRevert(_) => "thread/revert",
+            Self::ThreadList(_) => "thread/list",
+            Self::ThreadSectionList(_) => "threadSection/list",
+            Self::ThreadSectionCreate(_) => "threadSection/create",
+            Self::ThreadSectionUpdate(_) => "threadSection/update",
+            Self::ThreadSectionDelete(_) => "threadSection/delete",
+            Self::ThreadLoadedList(_) => "thread/loaded/list",
+            Self::ThreadRead(_) => "thread/read",
+            Self::ThreadTurnsList(_) => "thread/turns/list",
+            Self::ThreadItemsList(_) => "thread/items/list",
+            Self::ThreadInjectItems(_) => "thread/inject_items",
+            Self::SkillsList(_) => "skills/list",
+            Self::SkillsExtraRootsSet(_) => "skills/extraRoots/set",
+            Self::HooksList(_) => "hooks/list",
+            Self::MarketplaceAdd(_) => "marketplace/add",
+            Self::MarketplaceRemove(_) => "marketplace/remove",
+            Self::MarketplaceUpgrade(_) => "marketplace/upgrade",
+            Self::PluginList(_) => "plugin/list",
+            Self::PluginInstalled(_) => "plugin/installed",
+            Self::PluginReconcile(_) => "plugin/reconcile",
+            Self::PluginRead(_) => "plugin/read",
+            Self::PluginSkillRead(_) => "plugin/skill/read",
+            Self::PluginShareSave(_) => "plugin/share/save",
+            Self::PluginShareUpdateTargets(_) => "plugin/share/updateTargets",
+            Self::PluginShareList(_) => "plugin/share/list",
+            Self::PluginShareCheckout(_) => "plugin/share/checkout",
+            Self::PluginShareDelete(_) => "plugin/share/delete",
+            Self::AppRead(_) => "app/read",
+            Self::AppList(_) => "app/list",
+            Self::AppInstalled(_) => "app/installed",
+            Self::FsReadFile(_) => "fs/readFile",
+            Self::FsWriteFile(_) => "fs/writeFile",
+            Self::FsCreateDirectory(_) => "fs/createDirectory",
+            Self::FsGetMetadata(_) => "fs/getMetadata",
+            Self::FsReadDirectory(_) => "fs/readDirectory",
+            Self::FsRemove(_) => "fs/remove",
+            Self::FsCopy(_) => "fs/copy",
+            Self::FsWatch(_) => "fs/watch",
+            Self::FsUnwatch(_) => "fs/unwatch",
+            Self::SkillsConfigWrite(_) => "skills/config/write",
+            Self::PluginInstall(_) => "plugin/install",
+            Self::PluginUninstall(_) => "plugin/uninstall",
+            Self::TurnStart(_) => "turn/start",
+            Self::TurnSteer(_) => "turn/steer",
+            Self::TurnInterrupt(_) => "turn/interrupt",
+            Self::ReviewStart(_) => "review/start",
+            Self::ModelList(_) => "model/list",
+            Self::AccountGatewayOAuthRead(_) => "account/gatewayOAuth/read",
+            Self::AccountGatewayOAuthLogin(_) => "account/gatewayOAuth/login",
+            Self::AccountGatewayOAuthCancel(_) => "account/gatewayOAuth/cancel",
+            Self::ModelProviderList(_) => "modelProvider/list",
+            Self::ModelProviderConfigWrite(_) => "modelProvider/config/write",
+            Self::ModelProviderCapabilitiesRead(_) => "modelProvider/capabilities/read",
+            Self::ExperimentalFeatureList(_) => "experimentalFeature/list",
+            Self::PermissionProfileList(_) => "permissionProfile/list",
+            Self::ExperimentalFeatureEnablementSet(_) => "experimentalFeature/enablement/set",
+            Self::McpServerOauthLogin(_) => "mcpServer/oauth/login",
+            Self::ConfigMcpServerReload(_) => "config/mcpServer/reload",
+            Self::McpServerStatusList(_) => "mcpServerStatus/list",
+            Self::McpServerResourceRead(_) => "mcpServer/resource/read",
+            Self::McpServerToolCall(_) => "mcpServer/tool/call",
+            Self::WindowsSandboxSetupStart(_) => "windowsSandbox/setupStart",
+            Self::WindowsSandboxReadiness(_) => "windowsSandbox/readiness",
+            Self::AccountLoginStart(_) => "account/login/start",
+            Self::AccountLoginCancel(_) => "account/login/cancel",
+            Self::AccountLogout(_) => "account/logout",
+            Self::AccountSecuritySetupRead(_) => "account/securitySetup/read",
+            Self::AccountRateLimitsRead(_) => "account/rateLimits/read",
+            Self::AccountRateLimitResetCreditConsume(_) => "account/rateLimitResetCredit/consume",
+            Self::AccountUsageRead(_) => "account/usage/read",
+            Self::AccountWorkspaceMessagesRead(_) => "account/workspaceMessages/read",
+            Self::AccountSendAddCreditsNudgeEmail(_) => "account/sendAddCreditsNudgeEmail",
+            Self::FeedbackUpload(_) => "feedback/upload",
+            Self::FeedbackSave(_) => "feedback/save",
+            Self::CommandExec(_) => "command/exec",
+            Self::CommandExecWrite(_) => "command/exec/write",
+            Self::CommandExecTerminate(_) => "command/exec/terminate",
+            Self::CommandExecResize(_) => "command/exec/resize",
+            Self::ConfigRead(_) => "config/read",
+            Self::ExternalAgentConfigDetect(_) => "externalAgentConfig/detect",
+            Self::ExternalAgentConfigImport(_) => "externalAgentConfig/import",
+            Self::ExternalAgentConfigImportRecordHistory(_) => {
+                "externalAgentConfig/import/recordHistory"
+            }
+            Self::ExternalAgentConfigImportReadHistories(_) => {
+                "externalAgentConfig/import/readHistories"
+            }
+            Self::ConfigValueWrite(_) => "config/value/write",
+            Self::ConfigBatchWrite(_) => "config/batchWrite",
+            Self::ConfigRequirementsRead(_) => "configRequirements/read",
+            Self::AccountRead(_) => "account/read",
+            Self::FuzzyFileSearch(_) => "fuzzyFileSearch",
+        }
+    }
+}
+
+/// Every method name of [`ClientRequest`], in schema order.
+pub const CLIENT_REQUEST_METHODS: &[&str] = &[
+    "initialize",
+    "thread/start",
+    "thread/resume",
+    "thread/fork",
+    "thread/archive",
+    "thread/delete",
+    "thread/unsubscribe",
+    "thread/name/set",
+    "thread/goal/set",
+    "thread/goal/get",
+    "thread/goal/clear",
+    "thread/metadata/update",
+    "thread/attachment/add",
+    "thread/attachment/list",
+    "thread/attachmentOwner/list",
+    "thread/attachment/remove",
+    "thread/section/move",
+    "thread/unarchive",
+    "thread/compact/start",
+    "thread/shellCommand",
+    "thread/approveGuardianDeniedAction",
+    "thread/revert",
+    "thread/list",
+    "threadSection/list",
+    "threadSection/create",
+    "threadSection/update",
+    "threadSection/delete",
+    "thread/loaded/list",
+    "thread/read",
+    "thread/turns/list",
+    "thread/items/list",
+    "thread/inject_items",
+    "skills/list",
+    "skills/extraRoots/set",
+    "hooks/list",
+    "marketplace/add",
+    "marketplace/remove",
+    "marketplace/upgrade",
+    "plugin/list",
+    "plugin/installed",
+    "plugin/reconcile",
+    "plugin/read",
+    "plugin/skill/read",
+    "plugin/share/save",
+    "plugin/share/updateTargets",
+    "plugin/share/list",
+    "plugin/share/checkout",
+    "plugin/share/delete",
+    "app/read",
+    "app/list",
+    "app/installed",
+    "fs/readFile",
+    "fs/writeFile",
+    "fs/createDirectory",
+    "fs/getMetadata",
+    "fs/readDirectory",
+    "fs/remove",
+    "fs/copy",
+    "fs/watch",
+    "fs/unwatch",
+    "skills/config/write",
+    "plugin/install",
+    "plugin/uninstall",
+    "turn/start",
+    "turn/steer",
+    "turn/interrupt",
+    "review/start",
+    "model/list",
+    "account/gatewayOAuth/read",
+    "account/gatewayOAuth/login",
+    "account/gatewayOAuth/cancel",
+    "modelProvider/list",
+    "modelProvider/config/write",
+    "modelProvider/capabilities/read",
+    "experimentalFeature/list",
+    "permissionProfile/list",
+    "experimentalFeature/enablement/set",
+    "mcpServer/oauth/login",
+    "config/mcpServer/reload",
+    "mcpServerStatus/list",
+    "mcpServer/resource/read",
+    "mcpServer/tool/call",
+    "windowsSandbox/setupStart",
+    "windowsSandbox/readiness",
+    "account/login/start",
+    "account/login/cancel",
+    "account/logout",
+    "account/securitySetup/read",
+    "account/rateLimits/read",
+    "account/rateLimitResetCredit/consume",
+    "account/usage/read",
+    "account/workspaceMessages/read",
+    "account/sendAddCreditsNudgeEmail",
+    "feedback/upload",
+    "feedback/save",
+    "command/exec",
+    "command/exec/write",
+    "command/exec/terminate",
+    "command/exec/resize",
+    "config/read",
+    "externalAgentConfig/detect",
+    "externalAgentConfig/import",
+    "externalAgentConfig/import/recordHistory",
+    "externalAgentConfig/import/readHistories",
+    "config/value/write",
+    "config/batchWrite",
+    "configRequirements/read",
+    "account/read",
+    "fuzzyFileSearch",
+];

@@ -1,0 +1,32 @@
+//! The v2 surface: threads, turns, items, their methods and notifications.
+
+mod common;
+mod item;
+mod notifications;
+mod requests;
+mod thread;
+mod turn;
+
+pub use common::{
+    ApprovalPolicyName, ApprovalsReviewer, AskForApproval, ReasoningSummary, SandboxMode,
+    SandboxPolicy, SessionSource, SessionSourceName, SortDirection, ThreadSortKey,
+};
+pub use item::{ItemBody, ThreadItem, UserInput};
+pub use notifications::{
+    ConfigWarningNotification, ErrorNotification, ItemCompletedNotification, ItemDeltaNotification,
+    ItemStartedNotification, ReasoningSummaryPartAddedNotification,
+    ReasoningSummaryTextDeltaNotification, ReasoningTextDeltaNotification, ServerNotification,
+    ThreadIdNotification, ThreadStartedNotification, ThreadStatusChangedNotification,
+    ThreadTokenUsageUpdatedNotification, TurnNotification, WarningNotification,
+};
+pub use requests::{
+    ConfigReadParams, ConfigReadResponse, CwdFilter, Model, ModelListParams, ModelListResponse,
+    ReasoningEffortOption, ThreadItemEntry, ThreadItemsListParams, ThreadItemsListResponse,
+    ThreadListParams, ThreadListResponse, ThreadLoadedListParams, ThreadLoadedListResponse,
+    ThreadReadParams, ThreadReadResponse, ThreadResumeParams, ThreadResumeResponse,
+    ThreadSettingsOverrides, ThreadStartParams, ThreadStartResponse, ThreadTurnsListParams,
+    ThreadTurnsListResponse, ThreadUnsubscribeParams, ThreadUnsubscribeResponse,
+    TurnInterruptParams, TurnStartParams, TurnStartResponse, UnsubscribeStatus,
+};
+pub use thread::{GitInfo, Thread, ThreadActiveFlag, ThreadEnvironment, ThreadStatus};
+pub use turn::{ThreadTokenUsage, TokenUsageBreakdown, Turn, TurnError, TurnItemsView, TurnStatus};

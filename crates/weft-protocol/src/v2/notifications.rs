@@ -1,0 +1,273 @@
+//! Server notifications weft emits (protocol.md §4), as one enum tagged by `method`.
+//!
+//! Core code builds these values directly (one vocabulary, style.md §2); only the server wraps
+//! them in an envelope with `emittedAtMs` and decides who receives them.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::v2::item::ThreadItem;
+use crate::v2::thread::{Thread, ThreadStatus};
+use crate::v2::turn::{ThreadTokenUsage, Turn, TurnError};
+
+/// A notification from server to client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "method", content = "params")]
+pub enum ServerNotification {
+    /// An error during a turn.
+    #[serde(rename = "error")]
+    Error(ErrorNotification),
+    /// A thread was created.
+    #[serde(rename = "thread/started")]
+    ThreadStarted(ThreadStartedNotification),
+    /// A loaded thread's status changed.
+    #[serde(rename = "thread/status/changed")]
+    ThreadStatusChanged(ThreadStatusChangedNotification),
+    /// A thread was unloaded after being idle.
+    #[serde(rename = "thread/closed")]
+    ThreadClosed(ThreadIdNotification),
+    /// The goal of a thread was removed, or there is none (snapshot after resume).
+    #[serde(rename = "thread/goal/cleared")]
+    ThreadGoalCleared(ThreadIdNotification),
+    /// Token usage after a model response.
+    #[serde(rename = "thread/tokenUsage/updated")]
+    ThreadTokenUsageUpdated(ThreadTokenUsageUpdatedNotification),
+    /// A turn began running.
+    #[serde(rename = "turn/started")]
+    TurnStarted(TurnNotification),
+    /// A turn ended.
+    #[serde(rename = "turn/completed")]
+    TurnCompleted(TurnNotification),
+    /// An item began.
+    #[serde(rename = "item/started")]
+    ItemStarted(ItemStartedNotification),
+    /// An item reached its final state.
+    #[serde(rename = "item/completed")]
+    ItemCompleted(ItemCompletedNotification),
+    /// Streamed agent text.
+    #[serde(rename = "item/agentMessage/delta")]
+    AgentMessageDelta(ItemDeltaNotification),
+    /// Streamed reasoning summary text.
+    #[serde(rename = "item/reasoning/summaryTextDelta")]
+    ReasoningSummaryTextDelta(ReasoningSummaryTextDeltaNotification),
+    /// A reasoning summary section starts.
+    #[serde(rename = "item/reasoning/summaryPartAdded")]
+    ReasoningSummaryPartAdded(ReasoningSummaryPartAddedNotification),
+    /// Raw reasoning text.
+    #[serde(rename = "item/reasoning/textDelta")]
+    ReasoningTextDelta(ReasoningTextDeltaNotification),
+    /// A non-fatal warning.
+    #[serde(rename = "warning")]
+    Warning(WarningNotification),
+    /// A configuration problem, to one connection.
+    #[serde(rename = "configWarning")]
+    ConfigWarning(ConfigWarningNotification),
+}
+
+impl ServerNotification {
+    /// The wire method name.
+    #[must_use]
+    pub fn method(&self) -> &'static str {
+        match self {
+            Self::Error(_) => "error",
+            Self::ThreadStarted(_) => "thread/started",
+            Self::ThreadStatusChanged(_) => "thread/status/changed",
+            Self::ThreadClosed(_) => "thread/closed",
+            Self::ThreadGoalCleared(_) => "thread/goal/cleared",
+            Self::ThreadTokenUsageUpdated(_) => "thread/tokenUsage/updated",
+            Self::TurnStarted(_) => "turn/started",
+            Self::TurnCompleted(_) => "turn/completed",
+            Self::ItemStarted(_) => "item/started",
+            Self::ItemCompleted(_) => "item/completed",
+            Self::AgentMessageDelta(_) => "item/agentMessage/delta",
+            Self::ReasoningSummaryTextDelta(_) => "item/reasoning/summaryTextDelta",
+            Self::ReasoningSummaryPartAdded(_) => "item/reasoning/summaryPartAdded",
+            Self::ReasoningTextDelta(_) => "item/reasoning/textDelta",
+            Self::Warning(_) => "warning",
+            Self::ConfigWarning(_) => "configWarning",
+        }
+    }
+
+    /// The params as JSON (the envelope adds `method` and `emittedAtMs`).
+    ///
+    /// # Errors
+    /// Only if a value cannot be represented as JSON, which the types rule out.
+    pub fn params_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        let mut tagged = serde_json::to_value(self)?;
+        Ok(tagged
+            .get_mut("params")
+            .map(serde_json::Value::take)
+            .unwrap_or_default())
+    }
+}
+
+/// `error` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorNotification {
+    /// The error.
+    pub error: TurnError,
+    /// True when the server retries.
+    pub will_retry: bool,
+    /// The thread.
+    pub thread_id: String,
+    /// The turn.
+    pub turn_id: String,
+}
+
+/// `thread/started` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ThreadStartedNotification {
+    /// The new thread.
+    pub thread: Thread,
+}
+
+/// `thread/status/changed` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadStatusChangedNotification {
+    /// The thread.
+    pub thread_id: String,
+    /// Its new status.
+    pub status: ThreadStatus,
+}
+
+/// Params that are only a thread id (`thread/closed`, `thread/goal/cleared`, …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadIdNotification {
+    /// The thread.
+    pub thread_id: String,
+}
+
+/// `thread/tokenUsage/updated` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadTokenUsageUpdatedNotification {
+    /// The thread.
+    pub thread_id: String,
+    /// The turn whose response produced the usage.
+    pub turn_id: String,
+    /// Usage.
+    pub token_usage: ThreadTokenUsage,
+}
+
+/// `turn/started` / `turn/completed` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnNotification {
+    /// The thread.
+    pub thread_id: String,
+    /// The turn.
+    pub turn: Turn,
+}
+
+/// `item/started` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemStartedNotification {
+    /// The item, complete enough to render.
+    pub item: ThreadItem,
+    /// The thread.
+    pub thread_id: String,
+    /// The turn.
+    pub turn_id: String,
+    /// Unix ms.
+    pub started_at_ms: i64,
+}
+
+/// `item/completed` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemCompletedNotification {
+    /// The item's final state.
+    pub item: ThreadItem,
+    /// The thread.
+    pub thread_id: String,
+    /// The turn.
+    pub turn_id: String,
+    /// Native content tokens (null).
+    pub content_token_count: Option<i64>,
+    /// Unix ms.
+    pub completed_at_ms: i64,
+}
+
+/// `item/agentMessage/delta` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemDeltaNotification {
+    /// The thread.
+    pub thread_id: String,
+    /// The turn.
+    pub turn_id: String,
+    /// The item.
+    pub item_id: String,
+    /// Text to append.
+    pub delta: String,
+}
+
+/// `item/reasoning/summaryTextDelta` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReasoningSummaryTextDeltaNotification {
+    /// The thread.
+    pub thread_id: String,
+    /// The turn.
+    pub turn_id: String,
+    /// The item.
+    pub item_id: String,
+    /// Text to append.
+    pub delta: String,
+    /// Summary section.
+    pub summary_index: i64,
+}
+
+/// `item/reasoning/summaryPartAdded` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReasoningSummaryPartAddedNotification {
+    /// The thread.
+    pub thread_id: String,
+    /// The turn.
+    pub turn_id: String,
+    /// The item.
+    pub item_id: String,
+    /// The new section.
+    pub summary_index: i64,
+}
+
+/// `item/reasoning/textDelta` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReasoningTextDeltaNotification {
+    /// The thread.
+    pub thread_id: String,
+    /// The turn.
+    pub turn_id: String,
+    /// The item.
+    pub item_id: String,
+    /// Text to append.
+    pub delta: String,
+    /// Content part.
+    pub content_index: i64,
+}
+
+/// `warning` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WarningNotification {
+    /// The warning.
+    pub message: String,
+    /// The thread, when thread-scoped.
+    pub thread_id: Option<String>,
+}
+
+/// `configWarning` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigWarningNotification {
+    /// One-line summary.
+    pub summary: String,
+    /// Details.
+    pub details: Option<String>,
+}

@@ -1,0 +1,3 @@
+//! Integration tests of the wire types: request parsing texts, envelopes, shapes.
+
+mod parsing;
