@@ -1,1 +1,111 @@
-fn main() {}
+//! The `weft` binary: flags, config, logging, wiring, exit codes.
+//!
+//! `weft app-server` serves JSON-RPC on stdio (the default transport, like `codex
+//! app-server`); `weft demo` runs one offline turn on the built-in scripted model and prints it
+//! as it streams.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use weft_cli::{app_server, demo, write_schema};
+
+#[derive(Parser)]
+#[command(
+    name = "weft",
+    version,
+    about = "An app-server for coding-agent conversations, speaking the Codex app-server protocol"
+)]
+struct Cli {
+    /// Home folder (default: $WEFT_HOME, else $CODEX_HOME, else ~/.weft).
+    #[arg(long, global = true)]
+    home: Option<PathBuf>,
+    /// Override a config.toml key, e.g. `-c model=gpt-5.2-codex` (repeatable).
+    #[arg(short = 'c', long = "config", global = true, value_name = "KEY=VALUE")]
+    overrides: Vec<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the app-server protocol (stdio by default).
+    AppServer(AppServerArgs),
+    /// Run one offline turn on the scripted model and print it as it streams.
+    Demo {
+        /// The prompt.
+        #[arg(default_value = "show me what a turn looks like")]
+        prompt: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct AppServerArgs {
+    /// Transport: `stdio://` (default).
+    #[arg(long, default_value = "stdio://")]
+    listen: String,
+    #[command(subcommand)]
+    command: Option<AppServerCommand>,
+}
+
+#[derive(Subcommand)]
+enum AppServerCommand {
+    /// Write the JSON Schema of weft's protocol types into a folder.
+    GenerateJsonSchema {
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            tracing::error!(%err, "cannot start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Some(Command::Demo { prompt }) => {
+            demo::run(cli.home.as_deref(), &cli.overrides, &prompt).await
+        }
+        Some(Command::AppServer(AppServerArgs {
+            command: Some(AppServerCommand::GenerateJsonSchema { out }),
+            ..
+        })) => write_schema(&out),
+        Some(Command::AppServer(args)) => {
+            app_server(cli.home.as_deref(), &cli.overrides, &args.listen).await
+        }
+        None => app_server(cli.home.as_deref(), &cli.overrides, "stdio://").await,
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("LOG_FORMAT").is_ok_and(|format| format == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

@@ -9,6 +9,7 @@
 pub mod errors;
 pub mod jsonrpc;
 mod methods;
+pub mod schema;
 pub mod v1;
 pub mod v2;
 

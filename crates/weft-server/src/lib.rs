@@ -1,1 +1,21 @@
-//! Placeholder; filled in by the foundation work.
+//! weft-server: transports, JSON-RPC framing, connections and request routing.
+//!
+//! **Invariant:** only this crate knows transports and request framing; the core sees clients
+//! as opaque ids with a bounded queue. **Invariant:** nothing but the stdio transport writes to
+//! stdout.
+
+mod connection;
+mod dispatch;
+mod initialize;
+pub mod limits;
+mod writer;
+
+pub use connection::serve;
+
+use tokio_util::sync::CancellationToken;
+use weft_core::Core;
+
+/// Serves the single stdio connection until stdin ends or `shutdown` fires.
+pub async fn serve_stdio(core: Core, shutdown: CancellationToken) {
+    serve(core, tokio::io::stdin(), tokio::io::stdout(), shutdown).await;
+}

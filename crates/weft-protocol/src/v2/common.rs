@@ -81,8 +81,10 @@ pub enum SandboxPolicy {
     /// Sandbox provided by the environment.
     #[serde(rename_all = "camelCase")]
     ExternalSandbox {
-        /// `restricted` or `enabled`.
-        #[serde(default)]
+        /// `restricted` or `enabled`. Not nullable: absent is written as `restricted`, the
+        /// reference's default.
+        #[serde(default, serialize_with = "network_access_or_restricted")]
+        #[schemars(with = "NetworkAccess")]
         network_access: Option<String>,
     },
     /// Write inside the workspace.
@@ -101,6 +103,24 @@ pub enum SandboxPolicy {
         #[serde(default)]
         exclude_slash_tmp: bool,
     },
+}
+
+/// Network access of an external sandbox (`NetworkAccess`), the schema of its `networkAccess`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum NetworkAccess {
+    /// No network (the default).
+    #[default]
+    Restricted,
+    /// Network allowed.
+    Enabled,
+}
+
+fn network_access_or_restricted<S: serde::Serializer>(
+    network_access: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(network_access.as_deref().unwrap_or("restricted"))
 }
 
 impl SandboxPolicy {

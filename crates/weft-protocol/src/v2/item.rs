@@ -118,8 +118,10 @@ pub enum ItemBody {
         /// PTY process id.
         #[serde(default)]
         process_id: Option<String>,
-        /// `agent`, `userShell`, `unifiedExecStartup`, `unifiedExecInteraction`.
-        #[serde(default)]
+        /// `agent`, `userShell`, `unifiedExecStartup`, `unifiedExecInteraction`. Not nullable:
+        /// absent is written as `agent`, the reference's default.
+        #[serde(default, serialize_with = "source_or_agent")]
+        #[schemars(with = "CommandExecutionSource")]
         source: Option<String>,
     },
     /// A context compaction marker.
@@ -127,6 +129,28 @@ pub enum ItemBody {
         /// Item id.
         id: String,
     },
+}
+
+/// Who started a command (`CommandExecutionSource`), the schema of `commandExecution.source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum CommandExecutionSource {
+    /// The model (the default).
+    #[default]
+    Agent,
+    /// The user, through `thread/shellCommand`.
+    UserShell,
+    /// Start-up of a unified exec session.
+    UnifiedExecStartup,
+    /// Input to a unified exec session.
+    UnifiedExecInteraction,
+}
+
+fn source_or_agent<S: serde::Serializer>(
+    source: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(source.as_deref().unwrap_or("agent"))
 }
 
 /// One input of a user message (tag `type`).
@@ -141,14 +165,17 @@ pub enum UserInput {
         #[serde(default)]
         text_elements: Vec<serde_json::Value>,
     },
-    /// An image by URL or file id.
+    /// An image by URL or file id. `url` and `fileId` are omitted when absent, never `null`
+    /// (the reference's schema has no `null` for them), hence their schema is a plain string.
     #[serde(rename_all = "camelCase")]
     Image {
         /// Image URL (or data URL).
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(with = "String")]
         url: Option<String>,
         /// Uploaded file id.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(with = "String")]
         file_id: Option<String>,
         /// `auto`, `low`, `high`, `original`.
         #[serde(default)]
@@ -162,14 +189,16 @@ pub enum UserInput {
         #[serde(default)]
         detail: Option<String>,
     },
-    /// Audio by URL or file id.
+    /// Audio by URL or file id; `url` / `fileId` as for [`UserInput::Image`].
     #[serde(rename_all = "camelCase")]
     Audio {
         /// Audio URL.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(with = "String")]
         url: Option<String>,
         /// Uploaded file id.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(with = "String")]
         file_id: Option<String>,
     },
     /// Audio on the server's disk.

@@ -8,10 +8,10 @@ mod thread;
 mod turn;
 
 pub use common::{
-    ApprovalPolicyName, ApprovalsReviewer, AskForApproval, ReasoningSummary, SandboxMode,
-    SandboxPolicy, SessionSource, SessionSourceName, SortDirection, ThreadSortKey,
+    ApprovalPolicyName, ApprovalsReviewer, AskForApproval, NetworkAccess, ReasoningSummary,
+    SandboxMode, SandboxPolicy, SessionSource, SessionSourceName, SortDirection, ThreadSortKey,
 };
-pub use item::{ItemBody, ThreadItem, UserInput};
+pub use item::{CommandExecutionSource, ItemBody, ThreadItem, UserInput};
 pub use notifications::{
     ConfigWarningNotification, ErrorNotification, ItemCompletedNotification, ItemDeltaNotification,
     ItemStartedNotification, ReasoningSummaryPartAddedNotification,
@@ -26,7 +26,10 @@ pub use requests::{
     ThreadReadParams, ThreadReadResponse, ThreadResumeParams, ThreadResumeResponse,
     ThreadSettingsOverrides, ThreadStartParams, ThreadStartResponse, ThreadTurnsListParams,
     ThreadTurnsListResponse, ThreadUnsubscribeParams, ThreadUnsubscribeResponse,
-    TurnInterruptParams, TurnStartParams, TurnStartResponse, UnsubscribeStatus,
+    TurnInterruptParams, TurnInterruptResponse, TurnStartParams, TurnStartResponse,
+    UnsubscribeStatus,
 };
-pub use thread::{GitInfo, Thread, ThreadActiveFlag, ThreadEnvironment, ThreadStatus};
+pub use thread::{
+    GitInfo, Thread, ThreadActiveFlag, ThreadEnvironment, ThreadHistoryMode, ThreadStatus,
+};
 pub use turn::{ThreadTokenUsage, TokenUsageBreakdown, Turn, TurnError, TurnItemsView, TurnStatus};

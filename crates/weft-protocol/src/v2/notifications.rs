@@ -13,7 +13,10 @@ use crate::v2::turn::{ThreadTokenUsage, Turn, TurnError};
 /// A notification from server to client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "method", content = "params")]
-#[allow(clippy::large_enum_variant, reason = "built and serialised once, never stored in bulk")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "built and serialised once, never stored in bulk"
+)]
 pub enum ServerNotification {
     /// An error during a turn.
     #[serde(rename = "error")]

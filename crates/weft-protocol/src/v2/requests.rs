@@ -87,12 +87,14 @@ pub struct ThreadStartResponse {
     /// Service tier.
     pub service_tier: Option<String>,
     /// Disabled plugin ids.
+    #[serde(default)]
     pub disabled_plugin_ids: Vec<String>,
     /// Working directory.
     pub cwd: String,
     /// Experimental: workspace roots.
     pub runtime_workspace_roots: Vec<String>,
     /// Instruction files loaded.
+    #[serde(default)]
     pub instruction_sources: Vec<String>,
     /// Approval policy.
     pub approval_policy: AskForApproval,
@@ -435,6 +437,10 @@ pub struct TurnInterruptParams {
     pub turn_id: String,
 }
 
+/// `turn/interrupt` result: always `{}`, sent once the turn has stopped.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct TurnInterruptResponse {}
+
 /// `model/list` params.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -474,12 +480,15 @@ pub struct Model {
     /// Supported efforts, in order.
     pub supported_reasoning_efforts: Vec<ReasoningEffortOption>,
     /// `text`, `image`, `audio`.
+    #[serde(default)]
     pub input_modalities: Vec<String>,
     /// Service tiers.
+    #[serde(default)]
     pub service_tiers: Vec<serde_json::Value>,
     /// Default service tier.
     pub default_service_tier: Option<String>,
     /// Deprecated.
+    #[serde(default)]
     pub additional_speed_tiers: Vec<String>,
     /// Upgrade target.
     pub upgrade: Option<String>,
@@ -494,6 +503,7 @@ pub struct Model {
     /// Multi-agent runtime version.
     pub multi_agent_version: Option<String>,
     /// Always false.
+    #[serde(default)]
     pub supports_personality: bool,
 }
 

@@ -9,6 +9,7 @@ use crate::v2::turn::Turn;
 /// A conversation as the wire shows it. Optional members are written as `null`, never omitted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(transform = require_project_id)]
 pub struct Thread {
     /// Thread id (UUIDv7).
     pub id: String,
@@ -41,8 +42,10 @@ pub struct Thread {
     pub section_entered_at: Option<i64>,
     /// Required but nullable: project assignment.
     pub project_id: Option<String>,
-    /// `legacy` or `paginated`.
-    #[serde(default)]
+    /// `legacy` or `paginated`. The member is not nullable: absent is written as `legacy`, the
+    /// reference's default.
+    #[serde(default, serialize_with = "history_mode_or_legacy")]
+    #[schemars(with = "ThreadHistoryMode")]
     pub history_mode: Option<String>,
     /// Model provider id.
     pub model_provider: String,
@@ -96,6 +99,38 @@ pub struct Thread {
     pub daybreak_enabled: Option<bool>,
     /// Filled only by resume, fork and read with `includeTurns`.
     pub turns: Vec<Turn>,
+}
+
+/// The history contract of a thread (`ThreadHistoryMode`), the schema of `Thread.historyMode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum ThreadHistoryMode {
+    /// Whole-history reads (`includeTurns`); the default.
+    #[default]
+    Legacy,
+    /// Paged reads through `thread/turns/list` and `thread/items/list`.
+    Paginated,
+}
+
+fn history_mode_or_legacy<S: serde::Serializer>(
+    history_mode: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(history_mode.as_deref().unwrap_or("legacy"))
+}
+
+/// `projectId` is required but nullable in the reference; schemars makes `Option` members
+/// optional, so the requirement is added here.
+fn require_project_id(schema: &mut schemars::Schema) {
+    let required = schema
+        .ensure_object()
+        .entry("required")
+        .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+    if let serde_json::Value::Array(required) = required
+        && !required.iter().any(|name| name == "projectId")
+    {
+        required.push(serde_json::Value::from("projectId"));
+    }
 }
 
 /// Experimental `Thread.environments` entry.

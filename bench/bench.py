@@ -1,0 +1,1247 @@
+#!/usr/bin/env python3
+"""Benchmark harness: weft vs the reference Codex app-server (codex-cli 0.169.0).
+
+One command (Python 3.11, standard library only):
+
+    python3 bench/bench.py [--weft PATH] [--reference PATH] [--quick]
+
+For each server present (weft: ``target/release/weft``; reference: the binary installed by
+``bench/install-reference.sh``) it drives ``<bin> app-server`` over newline-delimited JSON-RPC on
+stdio, each scenario in a fresh temporary home whose ``config.toml`` points provider ``mock`` at a
+loopback Responses-API mock (``bench/mock_responses.py``), and measures:
+
+* process start -> ``initialize`` response (median of N spawns);
+* ``thread/start`` latency (median);
+* per-turn server overhead: ``turn/start`` sent -> ``turn/completed`` received, minus the time the
+  mock spent serving that turn's model requests (median of turns 1-20, and of turns 81-100);
+* RSS (VmRSS summed over the server and its descendants) idle after initialize and after 100 turns;
+* ``thread/list`` first page with 2,000 / 20,000 / 50,000 generated rollouts on disk, first call
+  after start (may include index building) and the second (warm) call;
+* cold ``thread/resume`` of a generated thread with 10,000 items on a freshly started server
+  (fresh home), and again after a restart on the same home.
+
+It prints one table (weft, reference, ratio reference/weft), stores raw results in
+``bench/results/<server>[-quick].json`` and (full runs) refreshes the generated section of
+``BENCHMARKS.md``. A server not run this time is shown from its stored results, marked "stored".
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+RESULTS = BENCH / "results"
+BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
+MOCK_SCRIPT = BENCH / "mock_responses.py"
+BEGIN_MARK = "<!-- BEGIN bench.py results (generated; do not edit by hand) -->"
+END_MARK = "<!-- END bench.py results -->"
+
+CLIENT_INFO = {"name": "weft-bench", "version": "1.0.0"}
+MODEL = "gpt-5.2-codex"
+CLI_VERSION = "0.169.0"
+
+# --------------------------------------------------------------------------------------------
+# cleanup: every process we start and every temp dir we make is registered here
+
+_LIVE: set[subprocess.Popen] = set()
+_TEMPS: list[Path] = []
+_KEEP_TEMPS = False
+
+
+def _kill_group(p: subprocess.Popen, grace: float = 2.0) -> None:
+    if p.poll() is not None:
+        return
+    try:
+        os.killpg(p.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        p.wait(grace)
+        return
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        p.wait(5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _cleanup() -> None:
+    for p in list(_LIVE):
+        _kill_group(p, 1.0)
+        _LIVE.discard(p)
+    if not _KEEP_TEMPS:
+        for d in _TEMPS:
+            shutil.rmtree(d, ignore_errors=True)
+    _TEMPS.clear()
+
+
+def _on_signal(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
+atexit.register(_cleanup)
+for _s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(_s, _on_signal)
+
+
+def mktemp(prefix: str) -> Path:
+    d = Path(tempfile.mkdtemp(prefix=f"weft-bench-{prefix}-"))
+    _TEMPS.append(d)
+    return d
+
+
+def rmtemp(d: Path) -> None:
+    if _KEEP_TEMPS:
+        return
+    shutil.rmtree(d, ignore_errors=True)
+    if d in _TEMPS:
+        _TEMPS.remove(d)
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+class BenchError(Exception):
+    pass
+
+
+class Timeout(BenchError):
+    pass
+
+
+class RpcError(BenchError):
+    def __init__(self, method: str, error: dict):
+        super().__init__(f"{method}: error {error.get('code')}: {error.get('message')}")
+        self.error = error
+
+
+# --------------------------------------------------------------------------------------------
+# the mock model
+
+
+class Mock:
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(MOCK_SCRIPT), "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        _LIVE.add(self.proc)
+        deadline = time.monotonic() + 15
+        buf = b""
+        while b"\n" not in buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or self.proc.poll() is not None:
+                raise BenchError("mock did not start")
+            r, _, _ = select.select([self.proc.stdout], [], [], left)
+            if r:
+                buf += os.read(self.proc.stdout.fileno(), 256)
+        m = re.search(rb"MOCK_PORT=(\d+)", buf)
+        if not m:
+            raise BenchError(f"mock printed {buf!r}")
+        self.port = int(m.group(1))
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        self.cursor = 0
+
+    def stats(self) -> list[dict]:
+        """Requests recorded since the previous call."""
+        url = f"http://127.0.0.1:{self.port}/_stats?since={self.cursor}"
+        with urllib.request.urlopen(url, timeout=10) as r:
+            d = json.load(r)
+        self.cursor = d["next"]
+        return d["requests"]
+
+    def stop(self) -> None:
+        _kill_group(self.proc, 1.0)
+        _LIVE.discard(self.proc)
+
+
+# --------------------------------------------------------------------------------------------
+# servers
+
+
+class ServerSpec:
+    def __init__(self, name: str, binary: Path):
+        self.name = name
+        self.binary = binary
+        self.version = self._version()
+
+    def _version(self) -> str:
+        try:
+            out = subprocess.run([str(self.binary), "--version"], capture_output=True, text=True, timeout=30)
+            return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else "?"
+        except (OSError, subprocess.TimeoutExpired, IndexError):
+            return "?"
+
+    def argv(self) -> list[str]:
+        return [str(self.binary), "app-server"]
+
+    def env(self, home: Path) -> dict:
+        env = dict(os.environ)
+        for k in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY", "RUST_LOG"):
+            env.pop(k, None)
+        env["CODEX_HOME"] = str(home)
+        if self.name == "weft":
+            env["WEFT_HOME"] = str(home)
+        else:
+            env["CODEX_MANAGED_BY_NPM"] = "1"  # what the npm wrapper sets before exec
+        env.setdefault("TERM", "xterm")
+        return env
+
+
+def config_toml(base_url: str, reference: bool) -> str:
+    # Same keys for both servers (weft reads codex's config keys). The [features] table is what the
+    # reference transcripts were recorded with; weft is expected to accept (or ignore) it.
+    return f"""# written by bench/bench.py
+model = "{MODEL}"
+model_provider = "mock"
+approval_policy = "never"
+sandbox_mode = "workspace-write"
+
+[model_providers.mock]
+name = "mock"
+base_url = "{base_url}"
+wire_api = "responses"
+request_max_retries = 0
+stream_max_retries = 0
+
+[features]
+plugins = false
+remote_plugin = false
+apps = false
+memories = false
+"""
+
+
+def make_home(parent: Path, spec: ServerSpec, mock: Mock) -> Path:
+    home = parent / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(config_toml(mock.base_url, spec.name != "weft"))
+    return home
+
+
+def proc_tree(root_pid: int) -> list[int]:
+    """root_pid and all its descendants (by ppid), plus anything left in its session."""
+    parents: dict[int, int] = {}
+    sessions: dict[int, int] = {}
+    for ent in os.listdir("/proc"):
+        if not ent.isdigit():
+            continue
+        try:
+            with open(f"/proc/{ent}/stat", "rb") as f:
+                s = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        rest = s[s.rfind(")") + 2:].split()
+        # fields after comm: state ppid pgrp session ...
+        parents[int(ent)] = int(rest[1])
+        sessions[int(ent)] = int(rest[3])
+    out = {root_pid}
+    changed = True
+    while changed:
+        changed = False
+        for pid, ppid in parents.items():
+            if ppid in out and pid not in out:
+                out.add(pid)
+                changed = True
+    out |= {pid for pid, sid in sessions.items() if sid == root_pid}
+    return sorted(p for p in out if p in parents)
+
+
+def vm_kb(pid: int, key: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class RpcServer:
+    """One app-server process spoken to over stdio."""
+
+    def __init__(self, spec: ServerSpec, home: Path, cwd: Path, log_path: Path):
+        self.spec = spec
+        self.log_file = open(log_path, "ab")
+        self._cond = threading.Condition()
+        self.responses: dict = {}
+        self.notes: list[tuple[float, dict]] = []
+        self.server_requests: list[dict] = []
+        self.bad_lines = 0
+        self.eof = False
+        self._next_id = 1
+        self.t_spawn = time.monotonic()
+        self.proc = subprocess.Popen(
+            spec.argv(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log_file,
+            env=spec.env(home), cwd=str(cwd), start_new_session=True,
+        )
+        _LIVE.add(self.proc)
+        self._reader = threading.Thread(target=self._read, daemon=True, name=f"read-{spec.name}")
+        self._reader.start()
+
+    # -- io ------------------------------------------------------------------------------------
+    def _read(self) -> None:
+        f = self.proc.stdout
+        while True:
+            try:
+                line = f.readline()
+            except (OSError, ValueError):
+                line = b""
+            t = time.monotonic()
+            if not line:
+                with self._cond:
+                    self.eof = True
+                    self._cond.notify_all()
+                return
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                with self._cond:
+                    self.bad_lines += 1
+                continue
+            if not isinstance(msg, dict):
+                self.bad_lines += 1
+                continue
+            if "method" in msg and "id" in msg:
+                self.server_requests.append(msg)
+                self._answer_server_request(msg)
+                continue
+            with self._cond:
+                if "method" in msg:
+                    self.notes.append((t, msg))
+                elif "id" in msg:
+                    self.responses[msg["id"]] = (t, msg)
+                else:
+                    self.bad_lines += 1
+                self._cond.notify_all()
+
+    def _answer_server_request(self, msg: dict) -> None:
+        method = msg.get("method", "")
+        if "requestApproval" in method or method in ("execCommandApproval", "applyPatchApproval"):
+            reply = {"id": msg["id"], "result": {"decision": "accept"}}
+        else:
+            reply = {"id": msg["id"], "error": {"code": -32601, "message": "not supported by bench client"}}
+        try:
+            self.send(reply)
+        except BenchError:
+            pass
+
+    def send(self, obj: dict) -> float:
+        data = json.dumps(obj, separators=(",", ":")).encode() + b"\n"
+        t = time.monotonic()
+        try:
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError) as e:
+            raise BenchError(f"{self.spec.name}: cannot write to server stdin: {e}") from e
+        return t
+
+    def request(self, method: str, params, timeout: float) -> tuple[dict, float, float]:
+        """Send a request; return (result, t_sent, t_received). Raises on error/timeout/EOF."""
+        rid = self._next_id
+        self._next_id += 1
+        msg = {"id": rid, "method": method}
+        if params is not None:
+            msg["params"] = params
+        t0 = self.send(msg)
+        deadline = t0 + timeout
+        with self._cond:
+            while rid not in self.responses:
+                left = deadline - time.monotonic()
+                if self.eof:
+                    raise BenchError(f"{self.spec.name}: server exited (rc={self.proc.poll()}) during {method}")
+                if left <= 0:
+                    raise Timeout(f"{self.spec.name}: no response to {method} within {timeout:.0f}s")
+                self._cond.wait(min(left, 1.0))
+            t1, resp = self.responses.pop(rid)
+        if "error" in resp:
+            raise RpcError(method, resp["error"])
+        return resp.get("result"), t0, t1
+
+    def wait_note(self, pred, start: int, timeout: float, what: str) -> tuple[int, float, dict]:
+        """Wait for a notification matching pred at index >= start; return (index, t, msg)."""
+        deadline = time.monotonic() + timeout
+        i = start
+        with self._cond:
+            while True:
+                while i < len(self.notes):
+                    t, msg = self.notes[i]
+                    if pred(msg):
+                        return i, t, msg
+                    i += 1
+                if self.eof:
+                    raise BenchError(f"{self.spec.name}: server exited (rc={self.proc.poll()}) waiting for {what}")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise Timeout(f"{self.spec.name}: no {what} within {timeout:.0f}s")
+                self._cond.wait(min(left, 1.0))
+
+    def note_count(self) -> int:
+        with self._cond:
+            return len(self.notes)
+
+    def initialize(self, timeout: float = 60) -> float:
+        """initialize + initialized; return the time the response arrived."""
+        _, _, t1 = self.request("initialize", {"clientInfo": CLIENT_INFO, "capabilities": {"experimentalApi": True}},
+                                timeout)
+        self.send({"method": "initialized"})
+        return t1
+
+    # -- resources -------------------------------------------------------------------------------
+    def rss_kb(self) -> tuple[int, int, int]:
+        """(sum VmRSS kB over the tree, sum VmHWM kB, number of processes)."""
+        pids = proc_tree(self.proc.pid)
+        return sum(vm_kb(p, "VmRSS") for p in pids), sum(vm_kb(p, "VmHWM") for p in pids), len(pids)
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(0.5)
+        except subprocess.TimeoutExpired:
+            pass
+        _kill_group(self.proc, 3.0)
+        _LIVE.discard(self.proc)
+        try:
+            self.proc.stdout.close()
+        except OSError:
+            pass
+        self.log_file.close()
+
+
+# --------------------------------------------------------------------------------------------
+# rollout generation (reference format, codex-cli 0.169.0; see shared/spec/core.md §5)
+
+
+def uuid7(ms: int, rnd: random.Random) -> str:
+    v = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | rnd.getrandbits(12) << 64 | 0b10 << 62 | rnd.getrandbits(62)
+    return str(uuid.UUID(int=v))
+
+
+def rfc3339(ms: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
+
+
+def _filler(n: int, seed: str) -> str:
+    words = ("agent", "workspace", "sandbox", "command", "patch", "review", "tests", "context", "tool",
+             "approval", "history", "model", "output", "repository", "files", "careful", "concise")
+    r = random.Random(seed)
+    out, size = [], 0
+    while size < n:
+        w = r.choice(words)
+        out.append(w)
+        size += len(w) + 1
+    return " ".join(out)
+
+
+BASE_INSTRUCTIONS = "Benchmark base instructions (generated filler). " + _filler(20_000, "base")
+PERMISSIONS_TEXT = "<permissions instructions>\n" + _filler(3_000, "perm") + "\n</permissions instructions>"
+SKILLS_TEXT = "<skills_instructions>\n" + _filler(1_500, "skills") + "\n</skills_instructions>"
+
+TOKEN_USAGE = {"input_tokens": 100, "cached_input_tokens": 0, "cache_write_input_tokens": 0,
+               "output_tokens": 10, "reasoning_output_tokens": 0, "total_tokens": 110}
+
+
+def _usage_times(k: int) -> dict:
+    return {key: v * k for key, v in TOKEN_USAGE.items()}
+
+
+class RolloutWriter:
+    """Writes one paginated rollout file line by line, with contiguous ordinals."""
+
+    def __init__(self, path: Path):
+        self.f = open(path, "w", encoding="utf-8")
+        self.ordinal = 0
+
+    def line(self, ms: int, kind: str, payload: dict) -> None:
+        self.f.write(json.dumps({"timestamp": rfc3339(ms), "ordinal": self.ordinal, "type": kind, "payload": payload},
+                                separators=(",", ":"), ensure_ascii=False))
+        self.f.write("\n")
+        self.ordinal += 1
+
+    def close(self) -> None:
+        self.f.close()
+
+
+def rollout_path(sessions: Path, created_ms: int, thread_id: str) -> Path:
+    lt = time.localtime(created_ms // 1000)  # the reference names files in local time
+    d = sessions / time.strftime("%Y/%m/%d", lt)
+    d.mkdir(parents=True, exist_ok=True)
+    return d / f"rollout-{time.strftime('%Y-%m-%dT%H-%M-%S', lt)}-{thread_id}.jsonl"
+
+
+def _permission_profile(cwd: str) -> dict:
+    return {"type": "managed", "file_system": {"type": "restricted", "entries": [
+        {"path": {"type": "special", "value": {"kind": "root"}}, "access": "read"},
+        {"path": {"type": "path", "path": cwd}, "access": "write"},
+        {"path": {"type": "special", "value": {"kind": "slash_tmp"}}, "access": "write"},
+        {"path": {"type": "special", "value": {"kind": "tmpdir"}}, "access": "write"}]}, "network": "restricted"}
+
+
+def write_thread(sessions: Path, created_ms: int, cwd: str, user_texts: list[str], rnd: random.Random,
+                 with_context: bool = True) -> tuple[str, Path]:
+    """One thread with len(user_texts) completed text turns (user message + agent message each)."""
+    tid = uuid7(created_ms, rnd)
+    path = rollout_path(sessions, created_ms, tid)
+    w = RolloutWriter(path)
+    ms = created_ms
+    w.line(ms, "session_meta", {
+        "account_scoped": True, "session_id": tid, "id": tid, "timestamp": rfc3339(ms), "cwd": cwd,
+        "runtime_workspace_roots": [cwd], "originator": CLIENT_INFO["name"], "cli_version": CLI_VERSION,
+        "source": "vscode", "model_provider": "mock",
+        "base_instructions": {"text": BASE_INSTRUCTIONS, "provenance": {"type": "model", "model": MODEL}},
+        "history_mode": "paginated", "context_window": {"window_id": uuid7(ms, rnd)}})
+    profile = _permission_profile(cwd)
+    sandbox = {"type": "workspace-write", "network_access": False, "exclude_tmpdir_env_var": False,
+               "exclude_slash_tmp": False}
+    for n, text in enumerate(user_texts):
+        ms += 1000
+        turn_id = uuid7(ms, rnd)
+        started = ms // 1000
+        w.line(ms, "event_msg", {
+            "type": "task_started",
+            "turn_attribution": {"turn_id": turn_id, "turn_trigger": None, "parent_turn_id": None,
+                                 "initiating_agent_path": None, "root_turn_id": turn_id},
+            "turn_id": turn_id, "root_turn_id": turn_id, "started_at": started, "model_context_window": 258400,
+            "collaboration_mode_kind": "default"})
+        meta = {"turn_id": turn_id, "create_time": ms / 1000}
+        if n == 0 and with_context:
+            w.line(ms, "response_item", {"type": "message", "id": "msg_" + uuid7(ms, rnd), "role": "developer",
+                                         "content": [{"type": "input_text", "text": PERMISSIONS_TEXT},
+                                                     {"type": "input_text", "text": SKILLS_TEXT}],
+                                         "internal_chat_message_metadata_passthrough": meta})
+            env = (f"<environment_context>\n  <cwd>{cwd}</cwd>\n  <shell>bash</shell>\n  <current_date>"
+                   f"{time.strftime('%Y-%m-%d', time.gmtime(started))}</current_date>\n  <timezone>Etc/UTC"
+                   f"</timezone>\n</environment_context>")
+            w.line(ms, "response_item", {"type": "message", "id": "msg_" + uuid7(ms, rnd), "role": "user",
+                                         "content": [{"type": "input_text", "text": env}],
+                                         "internal_chat_message_metadata_passthrough": meta})
+            w.line(ms, "world_state", {"full": True, "state": {
+                "agents_md": {}, "apps_instructions": False,
+                "collaboration_mode": {"mode": "default", "model": MODEL, "instructions": "0" * 40},
+                "context_window_guidance": "",
+                "environments": {"environments": {"local": {"cwd": cwd, "status": "available", "shell": "bash"}},
+                                 "current_date": time.strftime('%Y-%m-%d', time.gmtime(started)),
+                                 "timezone": "Etc/UTC", "filesystem": _filler(800, "fs")},
+                "model": MODEL, "permissions": {"instructions": "1" * 40, "approved_command_prefixes": []},
+                "realtime": {"active": False}, "skills": {"includeInstructions": True}}})
+        w.line(ms, "turn_context", {
+            "turn_id": turn_id, "root_turn_id": turn_id, "disabled_plugin_ids": [], "cwd": cwd,
+            "approval_policy": "never", "approvals_reviewer": "user", "permission_profile": profile, "model": MODEL,
+            "collaboration_mode": {"mode": "default", "settings": {"model": MODEL, "reasoning_effort": None,
+                                                                   "developer_instructions": None}},
+            "multi_agent_version": "v1", "realtime_active": False, "summary": "none", "sandbox_policy": sandbox})
+        if n == 0:
+            w.line(ms, "event_msg", {"type": "thread_settings_applied", "thread_id": tid, "thread_settings": {
+                "model": MODEL, "model_provider_id": "mock", "approval_policy": "never", "approvals_reviewer": "user",
+                "requested_approvals_reviewer": "user", "permission_profile": profile, "cwd": cwd,
+                "runtime_workspace_roots": [cwd], "disabled_plugin_ids": []}})
+        w.line(ms, "response_item", {"type": "message", "id": "msg_" + uuid7(ms, rnd), "role": "user",
+                                     "content": [{"type": "input_text", "text": text}],
+                                     "internal_chat_message_metadata_passthrough": meta})
+        w.line(ms, "event_msg", {"type": "item_completed", "thread_id": tid, "turn_id": turn_id,
+                                 "item": {"type": "UserMessage", "id": uuid7(ms, rnd),
+                                          "content": [{"type": "text", "text": text, "text_elements": []}]},
+                                 "started_at_ms": ms, "completed_at_ms": ms})
+        ms2 = ms + 40
+        reply = "Hello from mock. You said: " + text
+        msg_id = f"msg_{2 * n + 2}"
+        w.line(ms2, "event_msg", {"type": "item_completed", "thread_id": tid, "turn_id": turn_id,
+                                  "item": {"type": "AgentMessage", "id": msg_id,
+                                           "content": [{"type": "Text", "text": reply}]},
+                                  "started_at_ms": ms2 - 5, "completed_at_ms": ms2})
+        w.line(ms2, "response_item", {"type": "message", "status": "completed", "id": msg_id, "role": "assistant",
+                                      "content": [{"type": "output_text", "text": reply, "annotations": []}],
+                                      "internal_chat_message_metadata_passthrough": {"turn_id": turn_id}})
+        w.line(ms2, "token_usage_record", {"thread_id": tid, "turn_id": turn_id, "session_id": tid,
+                                           "root_turn_id": turn_id, "response_id": f"resp_{2 * n + 1}",
+                                           "usage": TOKEN_USAGE, "turn_token_usage": TOKEN_USAGE,
+                                           "thread_token_usage": _usage_times(n + 1)})
+        w.line(ms2, "event_msg", {"type": "token_count", "info": {
+            "total_token_usage": _usage_times(n + 1), "last_token_usage": TOKEN_USAGE,
+            "last_usage_includes_reasoning": False, "model_context_window": 258400}, "rate_limits": None})
+        w.line(ms2 + 2, "event_msg", {"type": "task_complete", "root_turn_id": turn_id, "turn_id": turn_id,
+                                      "last_agent_message": reply, "started_at": started,
+                                      "completed_at": (ms2 + 2) // 1000, "duration_ms": ms2 + 2 - ms,
+                                      "time_to_first_token_ms": 35})
+        ms = ms2
+    w.close()
+    return tid, path
+
+
+def generate_list_corpus(root: Path, n: int, cwds: list[str]) -> list[dict]:
+    """n one-turn threads spread over the last ~365 days, oldest first."""
+    rnd = random.Random(1234)
+    sessions = root / "sessions"
+    now_ms = int(time.time() * 1000) - 3_600_000
+    span_ms = 365 * 86_400_000
+    step = span_ms // max(n, 1)
+    out = []
+    t0 = time.monotonic()
+    for i in range(n):
+        created = now_ms - span_ms + i * step + rnd.randrange(0, max(step // 2, 1))
+        cwd = cwds[i % len(cwds)]
+        text = f"Benchmark thread {i}: please look at module_{i % 97}.rs and explain what it does"
+        tid, path = write_thread(sessions, created, cwd, [text], rnd)
+        out.append({"id": tid, "created_ms": created, "rel": str(path.relative_to(root))})
+        if (i + 1) % 10_000 == 0:
+            log(f"  generated {i + 1}/{n} rollouts ({time.monotonic() - t0:.0f}s)")
+    return out
+
+
+def link_subset(corpus_root: Path, corpus: list[dict], n: int, home: Path) -> list[dict]:
+    """Hard-link an evenly spread subset of n threads of the corpus into home/sessions."""
+    if n >= len(corpus):
+        picked = list(corpus)
+    else:
+        picked = [corpus[(i * len(corpus)) // n] for i in range(n)]
+    for t in picked:
+        dst = home / t["rel"]
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(corpus_root / t["rel"], dst)
+        except OSError:
+            shutil.copy2(corpus_root / t["rel"], dst)
+    return picked
+
+
+# --------------------------------------------------------------------------------------------
+# measurements
+
+
+def med(xs: list[float]):
+    return statistics.median(xs) if xs else None
+
+
+def summary(xs: list[float]) -> dict:
+    if not xs:
+        return {}
+    s = sorted(xs)
+    return {"median": med(s), "min": s[0], "max": s[-1], "mean": statistics.fmean(s), "n": len(s)}
+
+
+class Run:
+    """All measurements for one server."""
+
+    def __init__(self, spec: ServerSpec, mock: Mock, cfg: dict, corpora: dict):
+        self.spec = spec
+        self.mock = mock
+        self.cfg = cfg
+        self.corpora = corpora
+        self.metrics: dict[str, dict] = {}
+        self.notes: list[str] = []
+        self.current = ""
+        self.logdir = mktemp(f"{spec.name}-logs")
+        self.servers: list[tuple[str, str, RpcServer]] = []
+
+    def note(self, text: str) -> None:
+        self.notes.append(f"[{self.current}] {text}")
+
+    def put(self, key: str, label: str, unit: str, value, **extra) -> None:
+        self.metrics[key] = {"label": label, "unit": unit, "value": value, "scenario": self.current,
+                             "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                             "load": loadavg(), **extra}
+        shown = "-" if value is None else (f"{value:.1f}" if isinstance(value, float) else value)
+        log(f"  {self.spec.name}: {label}: {shown} {unit}")
+
+    def fail(self, keys_labels: list[tuple[str, str, str]], err: Exception) -> None:
+        for key, label, unit in keys_labels:
+            if key not in self.metrics:
+                self.metrics[key] = {"label": label, "unit": unit, "value": None, "error": str(err),
+                                     "scenario": self.current}
+        self.note(str(err))
+        log(f"  {self.spec.name}: FAILED: {err}")
+
+    def spawn(self, home: Path, cwd: Path, tag: str) -> RpcServer:
+        srv = RpcServer(self.spec, home, cwd, self.logdir / f"{tag}.stderr.log")
+        self.servers.append((self.current, tag, srv))
+        return srv
+
+    # -- 1. startup -------------------------------------------------------------------------------
+    def startup(self) -> None:
+        n = self.cfg["startup_runs"]
+        key, label = "startup_ms", f"process start → initialize response (median of {n})"
+        tmp = mktemp(f"{self.spec.name}-startup")
+        try:
+            home = make_home(tmp, self.spec, self.mock)
+            work = tmp / "work"
+            work.mkdir()
+            samples = []
+            for i in range(n):
+                srv = self.spawn(home, work, f"startup-{i}")
+                try:
+                    t1 = srv.initialize(timeout=60)
+                    samples.append((t1 - srv.t_spawn) * 1000)
+                finally:
+                    srv.close()
+            self.put(key, label, "ms", med(samples), samples=samples, first_empty_home_ms=samples[0],
+                     stats=summary(samples))
+        except BenchError as e:
+            self.fail([(key, label, "ms")], e)
+        finally:
+            rmtemp(tmp)
+
+    # -- 2-4. thread/start, turns, RSS ----------------------------------------------------------
+    def session(self) -> None:
+        n_starts = self.cfg["thread_starts"]
+        n_turns = self.cfg["turns"]
+        w1 = self.cfg["turn_window"]
+        w2 = self.cfg["late_window"]
+        keys = [
+            ("rss_idle_mb", "RSS after initialize (idle)", "MiB"),
+            ("thread_start_ms", f"thread/start latency (median of {n_starts})", "ms"),
+            ("turn_overhead_ms", f"turn overhead, turns {w1[0]}–{w1[1]} (median; wall − mock)", "ms"),
+        ]
+        if w2:
+            keys.append(("turn_overhead_late_ms", f"turn overhead, turns {w2[0]}–{w2[1]} (median)", "ms"))
+        keys.append((f"rss_after_{n_turns}_turns_mb", f"RSS after {n_turns} turns", "MiB"))
+        tmp = mktemp(f"{self.spec.name}-session")
+        srv = None
+        try:
+            home = make_home(tmp, self.spec, self.mock)
+            work = tmp / "work"
+            work.mkdir()
+            srv = self.spawn(home, work, "session")
+            srv.initialize()
+            time.sleep(1.0)  # let start-up background work settle before sampling RSS
+            rss, _, nproc = srv.rss_kb()
+            self.put("rss_idle_mb", keys[0][1], "MiB", rss / 1024, processes=nproc)
+
+            starts, thread_ids = [], []
+            for _ in range(n_starts):
+                res, t0, t1 = srv.request("thread/start", {"cwd": str(work)}, timeout=60)
+                starts.append((t1 - t0) * 1000)
+                thread_ids.append(res["thread"]["id"])
+            self.put("thread_start_ms", keys[1][1], "ms", med(starts), samples=starts, first_ms=starts[0],
+                     stats=summary(starts))
+
+            tid = thread_ids[0]
+            self.mock.stats()  # reset the cursor
+            overheads, walls, mocks, bad = [], [], [], []
+            for i in range(1, n_turns + 1):
+                text = f"benchmark turn {i}"
+                start_idx = srv.note_count()
+                res, t_send, _ = srv.request("turn/start", {
+                    "threadId": tid, "input": [{"type": "text", "text": text, "text_elements": []}]}, timeout=60)
+                turn_id = res["turn"]["id"]
+                _, t_done, note = srv.wait_note(
+                    lambda m: m.get("method") == "turn/completed"
+                    and (m.get("params") or {}).get("turn", {}).get("id") == turn_id,
+                    start_idx, timeout=120, what=f"turn/completed of turn {i}")
+                reqs = [r for r in self.mock.stats() if r.get("method") == "POST"]
+                in_window = [r for r in reqs if r["t_body"] >= t_send - 0.001 and r["t_end"] <= t_done + 0.001]
+                mock_s = sum(r["mock_s"] for r in in_window)
+                wall = (t_done - t_send) * 1000
+                walls.append(wall)
+                mocks.append(mock_s * 1000)
+                overheads.append(wall - mock_s * 1000)
+                turn = note["params"]["turn"]
+                texts = [it.get("text") for it in turn.get("items") or [] if it.get("type") == "agentMessage"]
+                expected = "Hello from mock. You said: " + text
+                if turn.get("status") != "completed" or len(in_window) != 1 or (texts and texts[-1] != expected):
+                    bad.append({"turn": i, "status": turn.get("status"), "model_requests": len(in_window),
+                                "text": texts[-1] if texts else None, "error": turn.get("error")})
+            a, b = w1
+            self.put("turn_overhead_ms", keys[2][1], "ms", med(overheads[a - 1:b]),
+                     samples=overheads[a - 1:b], wall_ms=walls[a - 1:b], mock_ms=mocks[a - 1:b],
+                     first_turn_ms=overheads[0], stats=summary(overheads[a - 1:b]))
+            if w2:
+                a2, b2 = w2
+                self.put("turn_overhead_late_ms", keys[3][1], "ms", med(overheads[a2 - 1:b2]),
+                         samples=overheads[a2 - 1:b2], stats=summary(overheads[a2 - 1:b2]))
+            if bad:
+                self.note(f"{len(bad)} of {n_turns} turns did not complete as expected; first: {bad[0]}")
+                self.metrics["turn_overhead_ms"]["anomalies"] = bad[:10]
+            time.sleep(0.3)
+            rss, hwm, nproc = srv.rss_kb()
+            self.put(keys[-1][0], keys[-1][1], "MiB", rss / 1024, hwm_mb=hwm / 1024, processes=nproc,
+                     pids=proc_tree(srv.proc.pid))
+        except BenchError as e:
+            self.fail(keys, e)
+        finally:
+            if srv:
+                srv.close()
+            rmtemp(tmp)
+
+    # -- 5. thread/list -------------------------------------------------------------------------
+    def thread_list(self) -> None:
+        """Fresh home with n generated rollouts (no index of the server's own yet), then a restart on
+        the same home (the server's index, if it keeps one, is on disk now)."""
+        corpus_root, corpus = self.corpora["list"]
+        timeout = self.cfg["list_timeout"]
+        for n in self.cfg["list_sizes"]:
+            rows = {
+                "init": (f"list_{n}_init_ms", f"{n:,} threads on disk, fresh home: process start → initialize response"),
+                "first": (f"list_{n}_first_ms", f"{n:,} threads, fresh home: thread/list first page, first call"),
+                "warm": (f"list_{n}_warm_ms", f"{n:,} threads, fresh home: thread/list first page, second call"),
+                "total": (f"list_{n}_total_ms", f"{n:,} threads, fresh home: process start → first page received"),
+                "r_total": (f"list_{n}_restart_ms",
+                            f"{n:,} threads, restart on same home: process start → first page received"),
+            }
+            tmp = mktemp(f"{self.spec.name}-list{n}")
+            srv = None
+            try:
+                home = make_home(tmp, self.spec, self.mock)
+                picked = link_subset(corpus_root, corpus, n, home)
+                os.sync()
+                expected = [t["id"] for t in sorted(picked, key=lambda t: -t["created_ms"])[:25]]
+                work = tmp / "work"
+                work.mkdir()
+
+                def check(res: dict, what: str) -> bool:
+                    ids = [t["id"] for t in res.get("data") or []]
+                    ok = ids == expected and res.get("nextCursor") is not None
+                    if not ok:
+                        self.note(
+                            f"thread/list {n:,} ({what}): got {len(ids)} threads, "
+                            f"{len(set(ids) & set(expected))}/25 of the expected newest, "
+                            f"nextCursor={'set' if res.get('nextCursor') else 'null'}")
+                    return ok
+
+                srv = self.spawn(home, work, f"list{n}")
+                t_init = srv.initialize(timeout=timeout)
+                res1, t0, t1 = srv.request("thread/list", {}, timeout=timeout)
+                res2, t2, t3 = srv.request("thread/list", {}, timeout=timeout)
+                res3, t4, t5 = srv.request("thread/list", {}, timeout=timeout)
+                self.put(*rows["init"], "ms", (t_init - srv.t_spawn) * 1000)
+                self.put(*rows["first"], "ms", (t1 - t0) * 1000, valid=check(res1, "first call"),
+                         returned=len(res1.get("data") or []))
+                self.put(*rows["warm"], "ms", (t3 - t2) * 1000, valid=check(res2, "second call"),
+                         returned=len(res2.get("data") or []), third_ms=(t5 - t4) * 1000)
+                self.put(*rows["total"], "ms", (t1 - srv.t_spawn) * 1000)
+                srv.close()
+                srv = self.spawn(home, work, f"list{n}-restart")
+                t_init = srv.initialize(timeout=timeout)
+                res4, t6, t7 = srv.request("thread/list", {}, timeout=timeout)
+                self.put(*rows["r_total"], "ms", (t7 - srv.t_spawn) * 1000, valid=check(res4, "after restart"),
+                         init_ms=(t_init - srv.t_spawn) * 1000, list_ms=(t7 - t6) * 1000)
+            except BenchError as e:
+                self.fail([(k, l, "ms") for k, l in rows.values()], e)
+            finally:
+                if srv:
+                    srv.close()
+                rmtemp(tmp)
+
+    # -- 6. cold thread/resume ------------------------------------------------------------------
+    def resume(self) -> None:
+        src_path, tid, n_turns = self.corpora["resume"]
+        items = 2 * n_turns
+        kc, lc = f"resume_{items}_cold_ms", f"cold thread/resume, {items:,} items (fresh server, fresh home)"
+        kr, lr = f"resume_{items}_restart_ms", f"thread/resume, {items:,} items, after a restart on the same home"
+        runs = self.cfg["resume_runs"]
+        colds, rehomes = [], []
+        try:
+            for r in range(runs):
+                tmp = mktemp(f"{self.spec.name}-resume")
+                try:
+                    home = make_home(tmp, self.spec, self.mock)
+                    rel = src_path.relative_to(src_path.parents[4])  # sessions/YYYY/MM/DD/file
+                    dst = home / rel
+                    dst.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(src_path, dst)
+                    os.sync()
+                    work = tmp / "work"
+                    work.mkdir(exist_ok=True)
+                    for phase in ("cold", "restart"):
+                        srv = self.spawn(home, work, f"resume-{r}-{phase}")
+                        try:
+                            srv.initialize()
+                            res, t0, t1 = srv.request("thread/resume", {"threadId": tid},
+                                                      timeout=self.cfg["resume_timeout"])
+                            turns = res["thread"].get("turns") or []
+                            got_items = sum(len(t.get("items") or []) for t in turns)
+                            if len(turns) != n_turns or got_items != items:
+                                self.note(f"thread/resume ({phase}): got {len(turns)} turns / {got_items} "
+                                                  f"items, expected {n_turns} / {items}")
+                            (colds if phase == "cold" else rehomes).append((t1 - t0) * 1000)
+                            log(f"  {self.spec.name}: resume {phase} run {r + 1}: {(t1 - t0) * 1000:.0f} ms, "
+                                f"{len(turns)} turns, {got_items} items")
+                        finally:
+                            srv.close()
+                finally:
+                    rmtemp(tmp)
+            self.put(kc, lc + (f" (median of {runs})" if runs > 1 else ""), "ms", med(colds), samples=colds)
+            self.put(kr, lr + (f" (median of {runs})" if runs > 1 else ""), "ms", med(rehomes), samples=rehomes)
+        except BenchError as e:
+            self.fail([(kc, lc, "ms"), (kr, lr, "ms")], e)
+
+    def result(self) -> dict:
+        for scen, tag, srv in self.servers:
+            if srv.bad_lines:
+                self.current = scen
+                self.note(f"{srv.bad_lines} non-JSON line(s) on stdout in {tag} (protocol.md §1.2 forbids them)")
+        return {"server": self.spec.name, "binary": str(self.spec.binary), "version": self.spec.version,
+                "metrics": self.metrics, "notes": self.notes}
+
+
+# --------------------------------------------------------------------------------------------
+# report
+
+
+def machine_info() -> dict:
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu, "ram": mem, "kernel": platform.release(),
+            "python": platform.python_version()}
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return "?"
+
+
+def cpu_busy(interval: float = 2.0) -> float:
+    """Fraction of all CPUs busy (not idle/iowait) over `interval` seconds, from /proc/stat."""
+    def sample():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        idle = v[3] + (v[4] if len(v) > 4 else 0)
+        return sum(v[:8]), idle
+    t0, i0 = sample()
+    time.sleep(interval)
+    t1, i1 = sample()
+    return 1.0 - (i1 - i0) / max(t1 - t0, 1)
+
+
+def wait_quiet(max_wait: float, threshold: float = 0.15) -> float:
+    """Wait (up to max_wait s) until the machine is idle: < threshold of CPU busy in two consecutive
+    2-second samples. Returns the last busy fraction seen."""
+    deadline = time.monotonic() + max_wait
+    calm, busy, told = 0, 1.0, False
+    while True:
+        busy = cpu_busy()
+        calm = calm + 1 if busy < threshold else 0
+        if calm >= 2 or time.monotonic() >= deadline:
+            return busy
+        if not told and busy >= threshold:
+            log(f"  waiting for a quiet machine (CPU {busy:.0%} busy; up to {max_wait:.0f}s) ...")
+            told = True
+
+
+BUSY_LOAD = 3.0  # 1-min load at the end of a scenario above this: other work ran alongside (marked †)
+
+
+def fmt(v, unit: str) -> str:
+    if v is None:
+        return "—"
+    if unit == "MiB":
+        return f"{v:.1f} MiB"
+    if v >= 1000:
+        return f"{v / 1000:.2f} s"
+    if v >= 100:
+        return f"{v:.0f} ms"
+    return f"{v:.1f} ms"
+
+
+ORDER = ["startup_ms", "thread_start_ms", "turn_overhead_ms", "turn_overhead_late_ms", "rss_idle_mb", "rss_after_",
+         "list_", "resume_"]
+
+
+def _order_key(k: str):
+    for i, p in enumerate(ORDER):
+        if k == p or (p.endswith("_") and k.startswith(p)):
+            m = re.search(r"_(\d+)_", k)
+            sub = int(m.group(1)) if m else 0
+            rank = [t for t in ("init", "first", "warm", "total", "restart", "cold") if t in k]
+            return (i, sub, {"init": 0, "first": 1, "warm": 2, "total": 3, "restart": 5, "cold": 0}.get(
+                rank[0] if rank else "", 4))
+    return (len(ORDER), 0, k)
+
+
+def table(results: dict[str, dict]) -> str:
+    weft, ref = results.get("weft"), results.get("reference")
+    keys = []
+    for r in (weft, ref):
+        if r:
+            for k in r["metrics"]:
+                if k not in keys:
+                    keys.append(k)
+    keys.sort(key=_order_key)
+    rows = ["| metric | weft | reference | ratio ref/weft |", "|---|---:|---:|---:|"]
+    for k in keys:
+        mw = (weft or {}).get("metrics", {}).get(k)
+        mr = (ref or {}).get("metrics", {}).get(k)
+        m = mw or mr
+        unit = m["unit"]
+
+        def cell(x, present):
+            if not present:
+                return "pending"
+            if x is None:
+                return "n/a"
+            s = fmt(x.get("value"), unit)
+            if x.get("valid") is False:
+                s += " ⚠"
+            if (x.get("cpu_busy_before") or 0) > 0.3 or (x.get("load1_after") or 0) > BUSY_LOAD:
+                s += " †"
+            return s
+
+        vw, vr = cell(mw, weft is not None), cell(mr, ref is not None)
+        ratio = "—"
+        if mw and mr and mw.get("value") and mr.get("value") is not None:
+            ratio = f"{mr['value'] / mw['value']:.2f}×"
+        label = (mr or mw)["label"]
+        rows.append(f"| {label} | {vw} | {vr} | {ratio} |")
+    return "\n".join(rows)
+
+
+def render_section(results: dict[str, dict], machine: dict, cfg_name: str) -> str:
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [BEGIN_MARK, "", f"### Latest run ({cfg_name}) — {now}", ""]
+    lines.append(f"- Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['ram']} RAM, "
+                 f"Linux {machine['kernel']}, Python {machine['python']}")
+    for name in ("weft", "reference"):
+        r = results.get(name)
+        if r:
+            stored = f" (stored result from {r['date']})" if r.get("stored") else ""
+            shown = r["binary"]
+            if shown.startswith(str(ROOT) + os.sep):
+                shown = os.path.relpath(shown, ROOT)
+            lines.append(f"- {name}: `{r['version']}` — `{shown}`{stored}; "
+                         f"load average before/after: {r['load_before']} / {r['load_after']}")
+        else:
+            lines.append(f"- {name}: pending — no binary (build `target/release/weft`, then "
+                         f"`python3 bench/bench.py`)" if name == "weft" else f"- {name}: not run")
+    lines += ["", table(results), ""]
+    lines.append("Ratio > 1 means weft is faster / smaller. ⚠ = the response did not have the expected content "
+                 "(see notes). † = measured while other work loaded the machine (CPU > 30 % busy before the "
+                 f"scenario, or 1-min load > {BUSY_LOAD:.0f} after it). Raw samples and per-metric dates/load: "
+                 "`bench/results/<server>.json`.")
+    notes = []
+    for name in ("weft", "reference"):
+        r = results.get(name)
+        if r:
+            for n in r.get("notes") or []:
+                notes.append(f"- {name}: {n}")
+    if notes:
+        lines += ["", "Notes from this run:", ""] + notes
+    lines += ["", END_MARK]
+    return "\n".join(lines)
+
+
+def write_benchmarks_md(section: str) -> None:
+    if BENCHMARKS_MD.exists():
+        text = BENCHMARKS_MD.read_text()
+    else:
+        text = "# Benchmarks\n\n"
+    if BEGIN_MARK in text and END_MARK in text:
+        a = text.index(BEGIN_MARK)
+        b = text.index(END_MARK) + len(END_MARK)
+        text = text[:a] + section + text[b:]
+    else:
+        text = text.rstrip("\n") + "\n\n## Results\n\n" + section + "\n"
+    BENCHMARKS_MD.write_text(text)
+
+
+# --------------------------------------------------------------------------------------------
+# main
+
+FULL = {"startup_runs": 10, "thread_starts": 10, "turns": 100, "turn_window": (1, 20), "late_window": (81, 100),
+        "list_sizes": [2_000, 20_000, 50_000], "list_timeout": 600, "resume_turns": 5_000, "resume_runs": 3,
+        "resume_timeout": 600}
+QUICK = {"startup_runs": 3, "thread_starts": 5, "turns": 20, "turn_window": (1, 20), "late_window": None,
+         "list_sizes": [2_000], "list_timeout": 300, "resume_turns": 500, "resume_runs": 1, "resume_timeout": 300}
+SCENARIOS = ["startup", "session", "list", "resume"]
+
+
+def find_reference() -> Path | None:
+    base = BENCH / ".reference" / "node_modules" / "@openai"
+    for pat in ("codex-linux-*/vendor/*/bin/codex", "codex-linux-*/vendor/*/codex/codex", "codex*/vendor/*/*/codex"):
+        for p in sorted(base.glob(pat)):
+            if p.is_file() and os.access(p, os.X_OK):
+                return p
+    return None
+
+
+def main() -> int:
+    global _KEEP_TEMPS
+    ap = argparse.ArgumentParser(description="weft vs reference app-server benchmarks")
+    ap.add_argument("--weft", type=Path, help="weft binary (default: target/release/weft if it exists)")
+    ap.add_argument("--reference", type=Path, help="reference codex binary (default: the one install-reference.sh "
+                                                   "put under bench/.reference)")
+    ap.add_argument("--no-weft", action="store_true", help="do not run weft even if the binary exists")
+    ap.add_argument("--no-reference", action="store_true", help="do not run the reference")
+    ap.add_argument("--quick", action="store_true", help="short pass: fewer runs, 2,000 threads, 1,000-item resume")
+    ap.add_argument("--only", default="", help=f"comma list of scenarios to run: {','.join(SCENARIOS)}")
+    ap.add_argument("--list-sizes", default="", help="override thread/list sizes, e.g. 2000,20000")
+    ap.add_argument("--no-write", action="store_true", help="do not touch BENCHMARKS.md or bench/results")
+    ap.add_argument("--write", action="store_true", help="update BENCHMARKS.md even for a --quick run")
+    ap.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
+                    help="before each scenario wait up to SECONDS for the CPUs to be idle (shared machines)")
+    ap.add_argument("--keep-temp", action="store_true", help="keep temp homes and server logs (paths are printed)")
+    args = ap.parse_args()
+    _KEEP_TEMPS = args.keep_temp
+
+    cfg = dict(QUICK if args.quick else FULL)
+    if args.list_sizes:
+        cfg["list_sizes"] = [int(x) for x in args.list_sizes.split(",") if x]
+    scenarios = [s for s in (args.only.split(",") if args.only else SCENARIOS) if s]
+    for s in scenarios:
+        if s not in SCENARIOS:
+            ap.error(f"unknown scenario {s}")
+    cfg_name = "quick" if args.quick else "full"
+
+    specs = []
+    weft_bin = args.weft or (ROOT / "target" / "release" / "weft")
+    if not args.no_weft:
+        if weft_bin.is_file() and os.access(weft_bin, os.X_OK):
+            specs.append(ServerSpec("weft", weft_bin.resolve()))
+        elif args.weft:
+            ap.error(f"--weft {args.weft}: not an executable file")
+        else:
+            log(f"weft: {weft_bin} not found — weft column will be 'pending' (or stored results)")
+    ref_bin = args.reference or find_reference()
+    if not args.no_reference:
+        if ref_bin and ref_bin.is_file():
+            specs.append(ServerSpec("reference", ref_bin.resolve()))
+        elif args.reference:
+            ap.error(f"--reference {args.reference}: not a file")
+        else:
+            log("reference: not installed (run bench/install-reference.sh)")
+    if not specs:
+        log("no server to run")
+
+    machine = machine_info()
+    log(f"machine: {machine}; load {loadavg()}; config {cfg_name}: {cfg}")
+
+    corpora = {}
+    results: dict[str, dict] = {}
+    mock = Mock() if specs else None
+    try:
+        if specs and "list" in scenarios:
+            croot = mktemp("list-corpus")
+            cwds = []
+            for j in range(8):
+                d = croot / "projects" / f"project-{j}"
+                d.mkdir(parents=True)
+                cwds.append(str(d))
+            n = max(cfg["list_sizes"])
+            log(f"generating {n:,} rollouts for thread/list ...")
+            t0 = time.monotonic()
+            corpus = generate_list_corpus(croot / "corpus", n, cwds)
+            os.sync()  # flush the generated GBs now, not during a measurement
+            log(f"  done in {time.monotonic() - t0:.1f}s")
+            corpora["list"] = (croot / "corpus", corpus)
+        if specs and "resume" in scenarios:
+            rroot = mktemp("resume-corpus")
+            wd = rroot / "project"
+            wd.mkdir()
+            nt = cfg["resume_turns"]
+            log(f"generating one rollout with {nt:,} turns ({2 * nt:,} items) for thread/resume ...")
+            created = int(time.time() * 1000) - (nt + 10) * 1000 - 86_400_000
+            texts = [f"resume benchmark message {i}: " + _filler(80, str(i)) for i in range(nt)]
+            tid, path = write_thread(rroot / "corpus" / "sessions", created, str(wd), texts, random.Random(99))
+            log(f"  {path.stat().st_size / 1e6:.1f} MB")
+            os.sync()
+            corpora["resume"] = (path, tid, nt)
+
+        for spec in specs:
+            log(f"=== {spec.name}: {spec.binary} ({spec.version})")
+            run = Run(spec, mock, cfg, corpora)
+            load_before = loadavg()
+            for s in scenarios:
+                run.current = s
+                busy = wait_quiet(args.wait_quiet) if args.wait_quiet else cpu_busy()
+                before = set(run.metrics)
+                getattr(run, {"list": "thread_list"}.get(s, s))()
+                load_end = float(loadavg().split()[0])
+                for k in set(run.metrics) - before:
+                    run.metrics[k].update(cpu_busy_before=round(busy, 3), load1_after=load_end)
+                if busy > 0.3 or load_end > BUSY_LOAD:
+                    run.note(f"machine busy around this scenario (CPU {busy:.0%} busy before it, 1-min load "
+                             f"{load_end:.1f} after): its numbers are marked †")
+            r = run.result()
+            r.update(date=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), load_before=load_before,
+                     load_after=loadavg(), config=cfg_name, scenarios=scenarios, machine=machine,
+                     cfg={k: v for k, v in cfg.items()})
+            results[spec.name] = r
+            if args.keep_temp:
+                log(f"  logs kept in {run.logdir}")
+    finally:
+        if mock:
+            mock.stop()
+
+    suffix = "-quick" if args.quick else ""
+    if not args.no_write:
+        RESULTS.mkdir(exist_ok=True)
+        for name, r in results.items():
+            path = RESULTS / f"{name}{suffix}.json"
+            if set(scenarios) != set(SCENARIOS) and path.exists():
+                # partial run: keep the stored metrics of the scenarios not re-run
+                old = json.loads(path.read_text())
+                if old.get("binary") == r["binary"]:
+                    merged = {k: v for k, v in old.get("metrics", {}).items() if v.get("scenario") not in scenarios}
+                    merged.update(r["metrics"])
+                    r["metrics"] = merged
+                    r["notes"] = [n for n in old.get("notes", []) if not any(n.startswith(f"[{s}]") for s in scenarios)] \
+                        + r["notes"]
+                    r["scenarios"] = sorted(set(old.get("scenarios", [])) | set(scenarios), key=SCENARIOS.index)
+                    r["partial_update"] = scenarios
+            path.write_text(json.dumps(r, indent=1) + "\n")
+    # a server not run now: show its stored result (same config) if there is one
+    for name in ("weft", "reference"):
+        if name not in results:
+            p = RESULTS / f"{name}{suffix}.json"
+            if p.exists():
+                r = json.loads(p.read_text())
+                r["stored"] = True
+                results[name] = r
+    print()
+    print(table(results))
+    print()
+    for name, r in results.items():
+        for n in r.get("notes") or []:
+            print(f"note ({name}): {n}")
+    if not args.no_write and (not args.quick or args.write) and results:
+        write_benchmarks_md(render_section(results, machine, cfg_name))
+        log(f"updated {BENCHMARKS_MD}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

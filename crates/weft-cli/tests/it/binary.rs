@@ -1,0 +1,105 @@
+//! The real `weft` binary over stdio: a full turn, and a client that closes stdin mid-turn.
+
+use std::process::Stdio;
+
+use serde_json::{Value, json};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use weft_test_support::mock::{MockResponses, Script};
+use weft_test_support::wire::WireClient;
+
+use crate::harness::config_toml;
+
+fn spawn(home: &std::path::Path) -> (Child, WireClient<ChildStdout, ChildStdin>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .arg("app-server")
+        .env("WEFT_HOME", home)
+        .env_remove("OPENAI_API_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn weft");
+    let stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    (child, WireClient::new(stdout, stdin))
+}
+
+#[tokio::test]
+async fn binary_serves_a_turn_over_stdio() {
+    let mock = MockResponses::start().await;
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        config_toml(&mock.base_url(), ""),
+    )
+    .unwrap();
+    let (mut child, mut client) = spawn(home.path());
+    let init = client.initialize("weft-binary-test").await;
+    assert!(
+        init["userAgent"]
+            .as_str()
+            .unwrap()
+            .starts_with("weft-binary-test/0.169.0 (")
+    );
+    assert_eq!(init["codexHome"], home.path().display().to_string());
+    let thread = client.call_ok("thread/start", json!({})).await;
+    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
+    client
+        .call_ok(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "hi"}]}),
+        )
+        .await;
+    let (completed, _) = client.wait_for("turn/completed").await;
+    assert_eq!(completed["params"]["turn"]["status"], "completed");
+    client.close_input().await;
+    let status = child.wait().await.unwrap();
+    assert!(status.success(), "weft exits 0 on stdin EOF: {status}");
+}
+
+#[tokio::test]
+async fn stdin_closed_mid_turn_leaves_a_valid_rollout() {
+    let mock = MockResponses::start().await;
+    let mut script = Script::new()
+        .with_created()
+        .with_message_added()
+        .with_text_delta("part one ");
+    let gate = script.gate();
+    mock.push(script.with_text_delta("part two").with_message_done());
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        config_toml(&mock.base_url(), ""),
+    )
+    .unwrap();
+    let (mut child, mut client) = spawn(home.path());
+    client.initialize("weft-binary-test").await;
+    let thread = client.call_ok("thread/start", json!({})).await;
+    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
+    let path = thread["thread"]["path"].as_str().unwrap().to_owned();
+    client
+        .call_ok(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "hi"}]}),
+        )
+        .await;
+    client.wait_for("item/agentMessage/delta").await;
+    client.close_input().await;
+    // The turn goes on without the client; release the model and let the server finish.
+    gate.release();
+    let status = child.wait().await.unwrap();
+    assert!(status.success(), "{status}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every line is JSON"))
+        .collect();
+    assert_eq!(lines[0]["type"], "session_meta");
+    let last = lines.last().unwrap();
+    assert_eq!(
+        last["payload"]["type"], "task_complete",
+        "the turn finished and was recorded"
+    );
+    assert_eq!(last["payload"]["last_agent_message"], "part one part two");
+}

@@ -1,0 +1,189 @@
+//! Bad input from the wire (protocol.md §1.4, §2.2, §7): each gets its exact error, or no
+//! reply for a frame that is not JSON-RPC, and the connection keeps serving.
+
+use serde_json::json;
+
+use crate::harness::{Harness, start_thread};
+
+const UNKNOWN_THREAD: &str = "00000000-0000-0000-0000-000000000000";
+
+#[tokio::test]
+async fn handshake_errors_are_exact() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect_raw();
+    let (response, _) = client.call("thread/list", json!({})).await;
+    assert_eq!(
+        response["error"],
+        json!({"code": -32600, "message": "Not initialized"})
+    );
+    let (response, _) = client
+        .call(
+            "initialize",
+            json!({"clientInfo": {"name": "bad\nname", "version": "1"}}),
+        )
+        .await;
+    assert_eq!(
+        response["error"]["message"],
+        "Invalid clientInfo.name: 'bad\nname'. Must be a valid HTTP header value."
+    );
+    client.initialize("weft-test").await;
+    let (response, _) = client
+        .call(
+            "initialize",
+            json!({"clientInfo": {"name": "again", "version": "1"}}),
+        )
+        .await;
+    assert_eq!(
+        response["error"],
+        json!({"code": -32600, "message": "Already initialized"})
+    );
+}
+
+#[tokio::test]
+async fn request_errors_are_exact_and_the_connection_survives() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect().await;
+
+    let (response, _) = client
+        .call("thread/read", json!({"threadId": UNKNOWN_THREAD}))
+        .await;
+    assert_eq!(
+        response["error"]["message"],
+        format!("thread not loaded: {UNKNOWN_THREAD}")
+    );
+
+    let (response, _) = client.call("no/such/method", json!({})).await;
+    let message = response["error"]["message"].as_str().unwrap();
+    assert_eq!(response["error"]["code"], -32600);
+    assert!(
+        message.starts_with(
+            "Invalid request: unknown variant `no/such/method`, expected one of `initialize`"
+        ),
+        "{message}"
+    );
+
+    let (response, _) = client
+        .call("turn/start", json!({"threadId": 5, "input": []}))
+        .await;
+    assert_eq!(
+        response["error"],
+        json!({"code": -32600, "message": "Invalid request: invalid type: integer `5`, expected a string"})
+    );
+
+    let (response, _) = client
+        .call(
+            "turn/start",
+            json!({"threadId": UNKNOWN_THREAD, "input": [{"type": "text", "text": "x"}]}),
+        )
+        .await;
+    assert_eq!(
+        response["error"]["message"],
+        format!("thread not found: {UNKNOWN_THREAD}")
+    );
+
+    let (response, _) = client
+        .call("thread/resume", json!({"threadId": UNKNOWN_THREAD}))
+        .await;
+    assert_eq!(
+        response["error"]["message"],
+        format!("no rollout found for thread id {UNKNOWN_THREAD}")
+    );
+
+    let (response, _) = client
+        .call("turn/start", json!({"threadId": "nope", "input": []}))
+        .await;
+    assert!(
+        response["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid thread id: ")
+    );
+
+    let (response, _) = client.call("thread/start", serde_json::Value::Null).await;
+    assert_eq!(response["error"]["code"], -32600);
+
+    let (response, _) = client
+        .call("thread/fork", json!({"threadId": UNKNOWN_THREAD}))
+        .await;
+    assert_eq!(
+        response["error"],
+        json!({"code": -32601, "message": "thread/fork is not supported yet"})
+    );
+
+    // A malformed line and a non-JSON-RPC line get no reply; the next request is answered.
+    client.send_raw("{this is not json").await;
+    client.send_raw("[1, 2, 3]").await;
+    client
+        .send_raw(r#"{"method":"no/such/notification"}"#)
+        .await;
+    let (response, before) = client.call("thread/loaded/list", json!({})).await;
+    assert!(before.is_empty(), "no reply to bad frames: {before:?}");
+    assert_eq!(response["result"], json!({"data": [], "nextCursor": null}));
+
+    let thread_id = start_thread(&mut client, json!({})).await;
+    let (response, _) = client
+        .call(
+            "turn/interrupt",
+            json!({"threadId": thread_id, "turnId": "x"}),
+        )
+        .await;
+    assert_eq!(response["error"]["message"], "no active turn to interrupt");
+
+    let (response, _) = client
+        .call(
+            "thread/read",
+            json!({"threadId": thread_id, "includeTurns": true}),
+        )
+        .await;
+    assert_eq!(
+        response["error"],
+        json!({"code": -32601, "message": "list_turns is not supported yet"})
+    );
+}
+
+#[tokio::test]
+async fn oversized_input_is_rejected_with_data() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    let text = "x".repeat(weft_protocol::errors::INPUT_CHARS_MAX + 1);
+    let (response, _) = client
+        .call(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": text}]}),
+        )
+        .await;
+    assert_eq!(
+        response["error"],
+        json!({
+            "code": -32602,
+            "message": "Input exceeds the maximum length of 1048576 characters.",
+            "data": {"input_error_code": "input_too_large", "max_chars": 1_048_576, "actual_chars": 1_048_577}
+        })
+    );
+    // Exactly at the limit is accepted.
+    let text = "y".repeat(weft_protocol::errors::INPUT_CHARS_MAX);
+    let (response, _) = client
+        .call(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": text}]}),
+        )
+        .await;
+    assert!(response.get("result").is_some(), "{}", response["error"]);
+    client.wait_for("turn/completed").await;
+}
+
+#[tokio::test]
+async fn a_frame_over_the_limit_closes_only_that_connection() {
+    let harness = Harness::start().await;
+    let mut other = harness.connect().await;
+    let mut client = harness.connect().await;
+    let line = "z".repeat(weft_server::limits::FRAME_BYTES_MAX + 1);
+    client.send_raw(&line).await;
+    assert!(
+        client.try_next().await.is_none(),
+        "the server closes the connection"
+    );
+    let result = other.call_ok("thread/loaded/list", json!({})).await;
+    assert_eq!(result["data"], json!([]));
+}

@@ -1,0 +1,16 @@
+//! weft's wire suite: the in-process server (the same core the binary builds) over an
+//! in-memory pipe, and the real binary over stdio, driving turns against the mock Responses
+//! server. Every message the server sends is checked against the reference JSON Schema by the
+//! wire client.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers unwrap like the tests they serve"
+)]
+
+mod binary;
+mod errors;
+mod harness;
+mod history;
+mod model_failures;
+mod turns;

@@ -1,0 +1,175 @@
+//! Clients as the core sees them: an opaque id and a bounded queue of outbound messages.
+//!
+//! weft-server maps its connections to clients; the core never sees a transport. Everything a
+//! client receives — responses that must be ordered with thread events, notifications,
+//! broadcasts — goes through one [`ClientSink`], so per-client order is the order the core
+//! produced the messages in (protocol.md §8).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use weft_protocol::v2::ServerNotification;
+use weft_protocol::{RequestId, RpcError};
+
+use crate::limits::CLIENT_QUEUE_DEPTH;
+
+/// Opaque id of a client (one per initialised connection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientId(u64);
+
+impl std::fmt::Display for ClientId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "client-{}", self.0)
+    }
+}
+
+/// Where a response goes: the request id the server will echo. Opaque to the core.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyTo(pub RequestId);
+
+/// One message for a client.
+#[derive(Debug, Clone)]
+pub enum Outbound {
+    /// A notification; shared because broadcasts fan one value out to many clients.
+    Notification(Arc<ServerNotification>),
+    /// The answer to one of the client's requests.
+    Response {
+        /// Which request.
+        to: ReplyTo,
+        /// Result JSON or error.
+        result: Result<serde_json::Value, RpcError>,
+    },
+}
+
+/// The sending half of a client's outbound queue.
+///
+/// Sends never wait: a client whose queue is full is too slow, is marked closed and stops
+/// receiving (R39); the server's writer sees the queue end and closes the connection.
+#[derive(Debug, Clone)]
+pub struct ClientSink {
+    id: ClientId,
+    sender: mpsc::Sender<Outbound>,
+    /// Cancelled when the client overflowed its queue; the server closes the connection.
+    overflowed: CancellationToken,
+}
+
+impl ClientSink {
+    /// The client this sink feeds.
+    #[must_use]
+    pub fn id(&self) -> ClientId {
+        self.id
+    }
+
+    /// Queues one message; false when the client is gone or too slow (then it is closed).
+    pub fn send(&self, message: Outbound) -> bool {
+        match self.sender.try_send(message) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                if !self.overflowed.is_cancelled() {
+                    tracing::warn!(
+                        client = %self.id,
+                        depth = CLIENT_QUEUE_DEPTH,
+                        "client queue full; disconnecting slow client"
+                    );
+                    self.overflowed.cancel();
+                }
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Queues a notification.
+    pub fn notify(&self, notification: Arc<ServerNotification>) -> bool {
+        self.send(Outbound::Notification(notification))
+    }
+
+    /// Queues a response.
+    pub fn reply(&self, to: ReplyTo, result: Result<serde_json::Value, RpcError>) -> bool {
+        self.send(Outbound::Response { to, result })
+    }
+
+    /// Cancelled when this client overflowed its queue and must be disconnected.
+    #[must_use]
+    pub fn overflowed(&self) -> CancellationToken {
+        self.overflowed.clone()
+    }
+
+    /// True once the receiving side is gone.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.sender.is_closed()
+    }
+}
+
+/// A pending response: which client, which request. Handed to whoever must answer in order.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The client's sink.
+    pub sink: ClientSink,
+    /// The request.
+    pub to: ReplyTo,
+}
+
+impl Reply {
+    /// Sends the result (serialising a success value).
+    pub fn send<T: serde::Serialize>(self, result: Result<T, RpcError>) {
+        let result = result.and_then(|value| {
+            serde_json::to_value(value)
+                .map_err(|err| RpcError::internal(format!("failed to serialize response: {err}")))
+        });
+        self.sink.reply(self.to, result);
+    }
+}
+
+/// Every connected client, for broadcasts.
+///
+/// A std `Mutex` around a map, not an actor: broadcasts and (dis)connects are short critical
+/// sections that never await.
+#[derive(Debug, Default)]
+pub(crate) struct Clients {
+    next_id: AtomicU64,
+    sinks: Mutex<HashMap<ClientId, ClientSink>>,
+}
+
+impl Clients {
+    /// Creates a client's queue; it receives broadcasts only once it [`Clients::join`]s.
+    pub(crate) fn connect(&self) -> (ClientSink, mpsc::Receiver<Outbound>) {
+        let id = ClientId(self.next_id.fetch_add(1, Ordering::Relaxed));
+        let (sender, receiver) = mpsc::channel(CLIENT_QUEUE_DEPTH);
+        (
+            ClientSink {
+                id,
+                sender,
+                overflowed: CancellationToken::new(),
+            },
+            receiver,
+        )
+    }
+
+    /// Adds an initialised client to the broadcast set.
+    pub(crate) fn join(&self, sink: &ClientSink) {
+        self.lock().insert(sink.id, sink.clone());
+    }
+
+    /// Forgets a client.
+    pub(crate) fn disconnect(&self, id: ClientId) {
+        self.lock().remove(&id);
+    }
+
+    /// Sends a notification to every client; drops clients that are gone or too slow.
+    pub(crate) fn broadcast(&self, notification: &Arc<ServerNotification>) {
+        let mut sinks = self.lock();
+        sinks.retain(|_, sink| sink.notify(Arc::clone(notification)));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ClientId, ClientSink>> {
+        // A poisoned lock only means a panic elsewhere mid-insert; the map is still usable.
+        self.sinks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}

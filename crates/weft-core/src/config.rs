@@ -1,0 +1,84 @@
+//! The settings the core runs with, resolved by weft-cli from `config.toml`, `-c` overrides and
+//! flags, and the per-thread settings derived from them.
+
+use std::path::PathBuf;
+
+use weft_protocol::v2::{
+    ApprovalsReviewer, AskForApproval, ReasoningSummary, SandboxMode, SandboxPolicy,
+};
+
+/// Process-wide settings, created once in `main` and shared read-only.
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// The home folder (`$WEFT_HOME`, else `$CODEX_HOME`, else `~/.weft`).
+    pub home: PathBuf,
+    /// The server's working directory (default thread cwd; base for relative paths).
+    pub server_cwd: PathBuf,
+    /// Default model slug.
+    pub model: String,
+    /// Default model provider id.
+    pub model_provider: String,
+    /// Default approval policy.
+    pub approval_policy: AskForApproval,
+    /// Default sandbox mode.
+    pub sandbox_mode: SandboxMode,
+    /// Default reasoning effort (`model_reasoning_effort`).
+    pub reasoning_effort: Option<String>,
+    /// Default reasoning summary (`model_reasoning_summary`).
+    pub reasoning_summary: Option<ReasoningSummary>,
+    /// `developer_instructions`.
+    pub developer_instructions: Option<String>,
+    /// `instructions` / `model_instructions_file`: replaces weft's base instructions.
+    pub base_instructions: Option<String>,
+    /// `model_context_window` override.
+    pub model_context_window: Option<i64>,
+    /// The effective config as snake_case JSON, for `config/read`.
+    pub effective: serde_json::Map<String, serde_json::Value>,
+    /// Where each effective key came from (`config/read` origins).
+    pub origins: serde_json::Map<String, serde_json::Value>,
+    /// Models offered by `model/list` (slugs), the default first.
+    pub models: Vec<String>,
+}
+
+/// Settings of one thread; `turn/start` overrides stick for later turns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadSettings {
+    /// Model slug.
+    pub model: String,
+    /// Provider id.
+    pub model_provider: String,
+    /// Working directory (absolute).
+    pub cwd: String,
+    /// Approval policy.
+    pub approval_policy: AskForApproval,
+    /// Reviewer.
+    pub approvals_reviewer: ApprovalsReviewer,
+    /// Sandbox policy.
+    pub sandbox: SandboxPolicy,
+    /// Reasoning effort.
+    pub reasoning_effort: Option<String>,
+    /// Reasoning summary.
+    pub reasoning_summary: Option<ReasoningSummary>,
+    /// Service tier.
+    pub service_tier: Option<String>,
+    /// Developer instructions.
+    pub developer_instructions: Option<String>,
+    /// Base instructions (the model's system prompt).
+    pub base_instructions: String,
+}
+
+/// The context window the fallback model metadata gives (core.md §2.4: 272000 × 95 %).
+pub const FALLBACK_CONTEXT_WINDOW: i64 = 272_000;
+
+/// Share of the context window reported as usable (`effective_context_window_percent`).
+pub const EFFECTIVE_CONTEXT_WINDOW_PERCENT: i64 = 95;
+
+impl CoreConfig {
+    /// `modelContextWindow` reported with token usage.
+    #[must_use]
+    pub fn model_context_window(&self) -> i64 {
+        self.model_context_window.unwrap_or(FALLBACK_CONTEXT_WINDOW)
+            * EFFECTIVE_CONTEXT_WINDOW_PERCENT
+            / 100
+    }
+}

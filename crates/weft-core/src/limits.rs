@@ -1,0 +1,49 @@
+//! Every bound of weft-core in one place (style.md §7). Each constant says why it has its value.
+
+use std::time::Duration;
+
+/// Messages queued for one client before it counts as too slow and is disconnected (R39).
+/// A full turn with streaming deltas is a few hundred messages; 4096 absorbs a burst of several
+/// turns on many threads while capping a stuck client's memory at a few MiB.
+pub const CLIENT_QUEUE_DEPTH: usize = 4096;
+
+/// Commands queued for one thread actor. Commands are small and handled in microseconds; a
+/// client that fills this is flooding one thread, and gets `Server overloaded; retry later.`
+pub const THREAD_COMMAND_QUEUE_DEPTH: usize = 256;
+
+/// Events queued from a running turn to its thread actor. The turn task waits when it is full,
+/// which throttles the model stream to the speed of the actor instead of buffering without end.
+pub const TURN_EVENT_QUEUE_DEPTH: usize = 512;
+
+/// Threads held in memory at once. Past this `thread/start` and cold `thread/resume` fail with
+/// a clear error rather than exhausting memory; idle unload (lifecycle issue) keeps it low.
+pub const LOADED_THREADS_MAX: usize = 10_000;
+
+/// How long `turn/interrupt` may wait for a turn to stop before answering anyway.
+pub const INTERRUPT_WAIT: Duration = Duration::from_secs(10);
+
+/// Model requests in one turn (sampling loop iterations). A model that keeps calling tools
+/// forever must not run forever; 256 is far above any real turn.
+pub const SAMPLING_REQUESTS_PER_TURN_MAX: usize = 256;
+
+/// Bytes of a tool output kept for the model (before truncation in the middle).
+pub const TOOL_OUTPUT_BYTES_MAX: usize = 10_000;
+
+/// Threads per `thread/list` page when the client asks for none.
+pub const THREAD_LIST_LIMIT_DEFAULT: u32 = 25;
+
+/// Largest `thread/list` page.
+pub const THREAD_LIST_LIMIT_MAX: u32 = 100;
+
+/// Largest `thread/list` `excludedThreadIds` list (larger lists are rejected).
+pub const EXCLUDED_THREAD_IDS_MAX: usize = 100;
+
+/// Turns or items per `thread/turns/list` / `thread/items/list` page by default.
+pub const HISTORY_PAGE_DEFAULT: u32 = 50;
+
+/// Largest `thread/turns/list` / `thread/items/list` page.
+pub const HISTORY_PAGE_MAX: u32 = 1000;
+
+const _: () = assert!(THREAD_LIST_LIMIT_DEFAULT <= THREAD_LIST_LIMIT_MAX);
+const _: () = assert!(HISTORY_PAGE_DEFAULT <= HISTORY_PAGE_MAX);
+const _: () = assert!(TURN_EVENT_QUEUE_DEPTH >= 2);

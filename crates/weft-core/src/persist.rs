@@ -1,0 +1,114 @@
+//! The core's side of weft-store: where rollouts go, the SQLite index behind a blocking task,
+//! and loading a stored thread. Store calls do blocking IO, so every one runs on
+//! `spawn_blocking`.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use weft_store::{Home, Rollout};
+use weft_store::{Index, ListPage, ListQuery, ThreadRow};
+
+use crate::error::CoreError;
+use crate::ids::ThreadId;
+use crate::thread::state::ThreadState;
+
+/// Rollout layout plus the thread index.
+#[derive(Debug)]
+pub(crate) struct Persistence {
+    home: Home,
+    /// The index is one SQLite connection (not `Sync`); a std mutex serialises the blocking
+    /// tasks that use it, and is never held across an await.
+    index: Arc<Mutex<Index>>,
+}
+
+impl Persistence {
+    /// Opens the index of `home`, creating or repairing it from the rollouts.
+    pub(crate) fn open(home: &Path) -> Result<Self, CoreError> {
+        let store_error = |message: String| CoreError::Store {
+            home: home.display().to_string(),
+            message,
+        };
+        std::fs::create_dir_all(home).map_err(|err| store_error(err.to_string()))?;
+        let layout = Home::new(home);
+        let index = Index::open(&layout).map_err(|err| store_error(err.to_string()))?;
+        Ok(Self {
+            home: layout,
+            index: Arc::new(Mutex::new(index)),
+        })
+    }
+
+    /// Where a new thread's rollout goes.
+    pub(crate) fn rollout_path(
+        &self,
+        id: ThreadId,
+        created: chrono::DateTime<chrono::Local>,
+    ) -> PathBuf {
+        self.home.rollout_path(id.uuid(), created)
+    }
+
+    async fn with_index<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Index) -> T + Send + 'static,
+    ) -> Result<T, String> {
+        let index = Arc::clone(&self.index);
+        tokio::task::spawn_blocking(move || {
+            let index = index.lock().unwrap_or_else(PoisonError::into_inner);
+            work(&index)
+        })
+        .await
+        .map_err(|err| format!("store task failed: {err}"))
+    }
+
+    /// Refreshes a thread's index row from its rollout (after a turn).
+    pub(crate) async fn index_thread(&self, state: &ThreadState) {
+        let Some(path) = state.meta.path.clone() else {
+            return;
+        };
+        if !path.exists() {
+            return;
+        }
+        match self
+            .with_index(move |index| index.index_rollout(&path))
+            .await
+        {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => tracing::warn!(%err, "cannot index rollout"),
+            Err(err) => tracing::warn!(%err, "cannot index rollout"),
+        }
+    }
+
+    /// The index row of a stored thread; falls back to a scan of the folders when the index
+    /// does not know it (a file written by another process since the index was synced).
+    pub(crate) async fn find(&self, id: ThreadId) -> Result<Option<ThreadRow>, String> {
+        let uuid = id.uuid();
+        let home = self.home.clone();
+        self.with_index(move |index| {
+            if let Some(row) = index.get(uuid).map_err(|err| err.to_string())? {
+                return Ok(Some(row));
+            }
+            match home.find_rollout(uuid).map_err(|err| err.to_string())? {
+                Some(file) => index
+                    .index_rollout(&file.path)
+                    .map(Some)
+                    .map_err(|err| err.to_string()),
+                None => Ok(None),
+            }
+        })
+        .await?
+    }
+
+    /// Reads a whole rollout.
+    pub(crate) async fn load(&self, path: PathBuf) -> Result<Rollout, String> {
+        tokio::task::spawn_blocking(move || {
+            weft_store::read_rollout(&path).map_err(|err| err.to_string())
+        })
+        .await
+        .map_err(|err| format!("store task failed: {err}"))?
+    }
+
+    /// One `thread/list` page.
+    pub(crate) async fn list(&self, query: ListQuery) -> Result<ListPage, String> {
+        self.with_index(move |index| index.list(&query).map_err(|err| err.to_string()))
+            .await?
+    }
+}

@@ -1,0 +1,718 @@
+//! The thread actor's loop: commands first, then turn events (R8), each handled completely
+//! before the next. State changes and rollout appends happen before the notifications that
+//! announce them (R9); an item is in the rollout before its `item/completed` leaves.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use weft_protocol::RpcError;
+use weft_protocol::v2::{
+    ErrorNotification, ItemBody, ItemCompletedNotification, ItemStartedNotification,
+    ServerNotification, ThreadIdNotification, ThreadItem, ThreadResumeResponse, ThreadStatus,
+    ThreadStatusChangedNotification, ThreadTokenUsage, ThreadTokenUsageUpdatedNotification,
+    TokenUsageBreakdown, Turn, TurnError, TurnItemsView, TurnNotification, TurnStartParams,
+    TurnStartResponse, TurnStatus, UnsubscribeStatus, UserInput,
+};
+use weft_store::RolloutWriter;
+
+use crate::clients::{ClientId, ClientSink, Reply};
+use crate::core::Shared;
+use crate::ids::{TurnId, now_ms, now_secs};
+use crate::thread::record::{self, kind};
+use crate::thread::state::{ThreadState, normalize_stale_turns};
+use crate::thread::{Command, ThreadHandle};
+use crate::turn::context::{self, TURN_ABORTED_MARKER};
+use crate::turn::{TurnEvent, TurnOutcome, agent};
+
+/// What an actor needs from the rest of the core.
+#[derive(Debug, Clone)]
+pub(crate) struct ActorDeps {
+    pub shared: Arc<Shared>,
+}
+
+/// Spawns the actor for a loaded thread and returns its handle.
+pub(crate) fn spawn(
+    state: ThreadState,
+    rollout: Option<RolloutWriter>,
+    deps: ActorDeps,
+) -> ThreadHandle {
+    let (handle, commands) = ThreadHandle::new(state.meta.id);
+    let status = state.status(false);
+    let actor = Actor {
+        state,
+        rollout,
+        subscribers: BTreeMap::new(),
+        active: None,
+        last_status: status,
+        deps,
+    };
+    tokio::spawn(actor.run(commands));
+    handle
+}
+
+struct ActiveTurn {
+    turn_id: TurnId,
+    /// Completed items so far (the snapshot a rejoining client gets).
+    items: Vec<ThreadItem>,
+    started_at: i64,
+    started_ms: i64,
+    cancel: CancellationToken,
+    events: mpsc::Receiver<TurnEvent>,
+    interrupt_replies: Vec<Reply>,
+    last_agent_message: Option<ThreadItem>,
+    usage: TokenUsageBreakdown,
+}
+
+struct Actor {
+    state: ThreadState,
+    rollout: Option<RolloutWriter>,
+    subscribers: BTreeMap<ClientId, ClientSink>,
+    active: Option<ActiveTurn>,
+    last_status: ThreadStatus,
+    deps: ActorDeps,
+}
+
+impl Actor {
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        let thread_id = self.state.meta.id;
+        let span = tracing::info_span!("thread", thread_id = %thread_id);
+        let _entered = span.enter();
+        loop {
+            tokio::select! {
+                biased;
+                command = commands.recv() => match command {
+                    Some(command) => self.handle(command),
+                    None => break,
+                },
+                event = next_event(self.active.as_mut()) => self.on_turn_event(event).await,
+            }
+        }
+        if let Some(active) = &self.active {
+            active.cancel.cancel();
+        }
+        tracing::debug!("thread actor stopped");
+    }
+
+    fn handle(&mut self, command: Command) {
+        match command {
+            Command::Subscribe(sink) => {
+                self.subscribers.insert(sink.id(), sink);
+            }
+            Command::Unsubscribe { client, reply } => {
+                let status = if self.subscribers.remove(&client).is_some() {
+                    UnsubscribeStatus::Unsubscribed
+                } else {
+                    UnsubscribeStatus::NotSubscribed
+                };
+                let _ = reply.send(status);
+            }
+            Command::ClientGone(client) => {
+                self.subscribers.remove(&client);
+            }
+            Command::Resume {
+                sink,
+                reply,
+                include_turns,
+            } => self.resume(sink, reply, include_turns),
+            Command::Read {
+                include_turns,
+                reply,
+            } => {
+                let _ = reply.send(self.read(include_turns));
+            }
+            Command::Status { reply } => {
+                let _ = reply.send(self.status());
+            }
+            Command::StartTurn { params, reply } => self.start_turn(*params, reply),
+            Command::Interrupt { turn_id, reply } => self.interrupt(&turn_id, reply),
+            Command::InterruptRunning => {
+                if let Some(active) = &self.active {
+                    active.cancel.cancel();
+                }
+            }
+        }
+    }
+
+    fn status(&self) -> ThreadStatus {
+        self.state.status(self.active.is_some())
+    }
+
+    /// `thread/read` of a loaded thread: turns only once the thread has a rollout.
+    fn read(&self, include_turns: bool) -> Result<weft_protocol::v2::Thread, RpcError> {
+        if include_turns && self.state.meta.ephemeral {
+            return Err(RpcError::invalid_request(
+                "ephemeral threads do not support includeTurns",
+            ));
+        }
+        if include_turns
+            && self.rollout.is_none()
+            && self.state.turns.is_empty()
+            && self.active.is_none()
+        {
+            return Err(RpcError::list_turns_unavailable());
+        }
+        Ok(self.snapshot(include_turns))
+    }
+
+    /// The wire thread, with history (and the running turn merged, R22) when asked.
+    fn snapshot(&self, include_turns: bool) -> weft_protocol::v2::Thread {
+        let mut turns = Vec::new();
+        if include_turns {
+            turns = self.state.turns.clone();
+            if let Some(active) = &self.active {
+                turns.push(Turn {
+                    id: active.turn_id.to_string(),
+                    root_turn_id: Some(active.turn_id.to_string()),
+                    items: active.items.clone(),
+                    items_view: TurnItemsView::Full,
+                    status: TurnStatus::InProgress,
+                    error: None,
+                    started_at: Some(active.started_at),
+                    completed_at: None,
+                    duration_ms: None,
+                });
+            }
+            let running = self
+                .active
+                .as_ref()
+                .map(|active| active.turn_id.to_string());
+            normalize_stale_turns(&mut turns, running.as_deref());
+        }
+        self.state.to_wire(self.status(), turns)
+    }
+
+    fn resume(&mut self, sink: ClientSink, reply: Reply, include_turns: bool) {
+        self.subscribers.insert(sink.id(), sink.clone());
+        let base = self
+            .deps
+            .shared
+            .start_response(&self.state, self.snapshot(include_turns));
+        reply.send(Ok(ThreadResumeResponse {
+            base,
+            collaboration_mode: None,
+            initial_turns_page: None,
+            turns_backwards_cursor: None,
+            items_backwards_cursor: None,
+        }));
+        if include_turns && let Some((usage, turn_id)) = &self.state.usage {
+            sink.notify(Arc::new(ServerNotification::ThreadTokenUsageUpdated(
+                ThreadTokenUsageUpdatedNotification {
+                    thread_id: self.state.meta.id.to_string(),
+                    turn_id: turn_id.clone(),
+                    token_usage: *usage,
+                },
+            )));
+        }
+        self.broadcast(ServerNotification::ThreadGoalCleared(
+            ThreadIdNotification {
+                thread_id: self.state.meta.id.to_string(),
+            },
+        ));
+    }
+
+    fn emit(&mut self, notification: ServerNotification) {
+        let notification = Arc::new(notification);
+        self.subscribers
+            .retain(|_, sink| sink.notify(Arc::clone(&notification)));
+    }
+
+    fn broadcast(&self, notification: ServerNotification) {
+        self.deps.shared.clients.broadcast(&Arc::new(notification));
+    }
+
+    fn publish_status(&mut self) {
+        let status = self.status();
+        if status != self.last_status {
+            self.last_status = status.clone();
+            self.broadcast(ServerNotification::ThreadStatusChanged(
+                ThreadStatusChangedNotification {
+                    thread_id: self.state.meta.id.to_string(),
+                    status,
+                },
+            ));
+        }
+    }
+
+    /// Appends one rollout line, creating the file on the first one (deferred materialisation).
+    fn record(&mut self, line_kind: &str, payload: Value) {
+        if self.state.meta.ephemeral {
+            return;
+        }
+        if self.rollout.is_none() {
+            let (Some(path), Some(meta)) = (
+                self.state.meta.path.clone(),
+                self.state.meta.pending_session_meta.take(),
+            ) else {
+                return;
+            };
+            match RolloutWriter::create(&path, meta) {
+                Ok(writer) => self.rollout = Some(writer),
+                Err(err) => {
+                    tracing::error!(path = %path.display(), %err, "cannot create rollout");
+                    return;
+                }
+            }
+        }
+        if let Some(writer) = self.rollout.as_mut()
+            && let Err(err) = writer.append(line_kind, payload)
+        {
+            tracing::error!(%err, "rollout append failed");
+        }
+    }
+
+    fn start_turn(&mut self, params: TurnStartParams, reply: Reply) {
+        if let Some(active) = &self.active {
+            reply.send::<()>(Err(RpcError::invalid_request(format!(
+                "turn {} is still running on thread {}; use turn/interrupt first",
+                active.turn_id, self.state.meta.id
+            ))));
+            return;
+        }
+        self.apply_overrides(&params);
+        let turn_id = TurnId::new();
+        let started_at = now_secs();
+        let started_ms = now_ms();
+        let mut turn = Turn {
+            id: turn_id.to_string(),
+            root_turn_id: Some(turn_id.to_string()),
+            items: Vec::new(),
+            items_view: TurnItemsView::NotLoaded,
+            status: TurnStatus::InProgress,
+            error: None,
+            started_at: None,
+            completed_at: None,
+            duration_ms: None,
+        };
+        reply.send(Ok(TurnStartResponse { turn: turn.clone() }));
+
+        let (events, cancel) = (
+            mpsc::channel(crate::limits::TURN_EVENT_QUEUE_DEPTH),
+            CancellationToken::new(),
+        );
+        self.active = Some(ActiveTurn {
+            turn_id: turn_id.clone(),
+            items: Vec::new(),
+            started_at,
+            started_ms,
+            cancel: cancel.clone(),
+            events: events.1,
+            interrupt_replies: Vec::new(),
+            last_agent_message: None,
+            usage: TokenUsageBreakdown::default(),
+        });
+        self.deps
+            .shared
+            .running_turns
+            .send_modify(|count| *count += 1);
+        self.state.system_error = false;
+        self.state.meta.recency_at = started_at;
+        self.state.meta.updated_at = started_at;
+        self.publish_status();
+        turn.started_at = Some(started_at);
+        self.emit(ServerNotification::TurnStarted(TurnNotification {
+            thread_id: self.state.meta.id.to_string(),
+            turn,
+        }));
+
+        let window = self.deps.shared.config.model_context_window();
+        self.record(
+            kind::EVENT_MSG,
+            record::task_started(turn_id.as_str(), started_at, window),
+        );
+        if self.state.history.is_empty() {
+            let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+            for item in context::initial_context_items(&self.state.settings, &today, "Etc/UTC") {
+                self.record(kind::RESPONSE_ITEM, item.clone());
+                self.state.history.push(item);
+            }
+        }
+        self.record(
+            kind::TURN_CONTEXT,
+            record::turn_context(turn_id.as_str(), &self.state.settings),
+        );
+        self.record_user_message(&turn_id, &params);
+
+        let input = agent::TurnInput {
+            thread_id: self.state.meta.id,
+            turn_id,
+            settings: self.state.settings.clone(),
+            history: self.state.history.clone(),
+            resumed: self.state.resumed,
+            events: events.0,
+            cancel,
+        };
+        self.state.resumed = false;
+        agent::spawn(&self.deps.shared, input);
+    }
+
+    fn apply_overrides(&mut self, params: &TurnStartParams) {
+        let settings = &mut self.state.settings;
+        if let Some(model) = &params.model {
+            settings.model.clone_from(model);
+        }
+        if let Some(effort) = &params.effort {
+            settings.reasoning_effort = Some(effort.clone());
+        }
+        if let Some(summary) = params.summary {
+            settings.reasoning_summary = Some(summary);
+        }
+        if let Some(cwd) = &params.cwd {
+            settings.cwd = self.deps.shared.absolute_cwd(cwd);
+        }
+        if let Some(policy) = &params.approval_policy {
+            settings.approval_policy = policy.clone();
+        }
+        if let Some(reviewer) = params.approvals_reviewer {
+            settings.approvals_reviewer = reviewer;
+        }
+        if let Some(sandbox) = &params.sandbox_policy {
+            settings.sandbox = sandbox.clone();
+        }
+        if let Some(tier) = &params.service_tier {
+            settings.service_tier = Some(tier.clone());
+        }
+    }
+
+    fn record_user_message(&mut self, turn_id: &TurnId, params: &TurnStartParams) {
+        let parts: Vec<Value> = params
+            .input
+            .iter()
+            .filter_map(|input| match input {
+                UserInput::Text { text, .. } => Some(context::input_text(text)),
+                UserInput::Image {
+                    url: Some(url),
+                    detail,
+                    ..
+                } => Some(json!({
+                    "type": "input_image",
+                    "image_url": url,
+                    "detail": detail.clone().unwrap_or_else(|| "auto".to_owned()),
+                })),
+                _ => None,
+            })
+            .collect();
+        let response_item = context::message("user", parts);
+        self.record(kind::RESPONSE_ITEM, response_item.clone());
+        self.state.history.push(response_item);
+
+        let now = now_ms();
+        let item = ThreadItem {
+            body: ItemBody::UserMessage {
+                id: uuid::Uuid::now_v7().hyphenated().to_string(),
+                content: params.input.clone(),
+                client_id: params.client_user_message_id.clone(),
+            },
+            started_at_ms: Some(now),
+            completed_at_ms: None,
+        };
+        if self.state.meta.preview.is_empty() {
+            self.state.meta.preview = first_text(&params.input);
+        }
+        let thread_id = self.state.meta.id.to_string();
+        self.emit(ServerNotification::ItemStarted(ItemStartedNotification {
+            item: item.clone(),
+            thread_id,
+            turn_id: turn_id.to_string(),
+            started_at_ms: now,
+        }));
+        let completed = ThreadItem {
+            completed_at_ms: Some(now),
+            ..item
+        };
+        self.complete_item(completed, None);
+    }
+
+    /// Records an item's completion (event line, then its history line) and emits it.
+    fn complete_item(&mut self, item: ThreadItem, response_item: Option<Value>) {
+        let Some(active) = self.active.as_mut() else {
+            return;
+        };
+        let turn_id = active.turn_id.to_string();
+        active.items.push(item.clone());
+        if matches!(item.body, ItemBody::AgentMessage { .. }) {
+            active.last_agent_message = Some(item.clone());
+        }
+        let thread_id = self.state.meta.id.to_string();
+        if let Some(line) = record::item_completed(&thread_id, &turn_id, &item) {
+            self.record(kind::EVENT_MSG, line);
+        }
+        if let Some(response_item) = response_item {
+            self.record(kind::RESPONSE_ITEM, response_item.clone());
+            self.state.history.push(response_item);
+        }
+        let completed_at_ms = item.completed_at_ms.unwrap_or_else(now_ms);
+        self.emit(ServerNotification::ItemCompleted(
+            ItemCompletedNotification {
+                item,
+                thread_id,
+                turn_id,
+                content_token_count: None,
+                completed_at_ms,
+            },
+        ));
+    }
+
+    fn interrupt(&mut self, turn_id: &str, reply: Reply) {
+        match self.active.as_mut() {
+            None => reply.send::<()>(Err(RpcError::invalid_request(
+                weft_protocol::errors::NO_ACTIVE_TURN_TO_INTERRUPT,
+            ))),
+            Some(active) if active.turn_id.as_str() != turn_id => {
+                let actual = active.turn_id.to_string();
+                reply.send::<()>(Err(RpcError::interrupt_turn_mismatch(turn_id, &actual)));
+            }
+            Some(active) => {
+                active.cancel.cancel();
+                active.interrupt_replies.push(reply);
+            }
+        }
+    }
+
+    async fn on_turn_event(&mut self, event: TurnEvent) {
+        let Some(active) = self.active.as_ref() else {
+            return;
+        };
+        let thread_id = self.state.meta.id.to_string();
+        let turn_id = active.turn_id.to_string();
+        match event {
+            TurnEvent::ItemStarted(item) => {
+                let started_at_ms = item.started_at_ms.unwrap_or_else(now_ms);
+                self.emit(ServerNotification::ItemStarted(ItemStartedNotification {
+                    item,
+                    thread_id,
+                    turn_id,
+                    started_at_ms,
+                }));
+            }
+            TurnEvent::Delta(notification) => self.emit(*notification),
+            TurnEvent::ItemCompleted {
+                item,
+                response_item,
+            } => {
+                self.complete_item(item, Some(response_item));
+            }
+            TurnEvent::HistoryItems(items) => {
+                for item in items {
+                    self.record(kind::RESPONSE_ITEM, item.clone());
+                    self.state.history.push(item);
+                }
+            }
+            TurnEvent::ResponseCompleted {
+                response_id,
+                usage,
+                tool_outputs,
+            } => {
+                self.response_completed(&response_id, usage, tool_outputs);
+            }
+            TurnEvent::Retrying(error) => self.emit(ServerNotification::Error(ErrorNotification {
+                error,
+                will_retry: true,
+                thread_id,
+                turn_id,
+            })),
+            TurnEvent::Finished(outcome) => self.finish_turn(outcome).await,
+        }
+    }
+
+    fn response_completed(
+        &mut self,
+        response_id: &str,
+        usage: Option<TokenUsageBreakdown>,
+        tool_outputs: Vec<Value>,
+    ) {
+        let previous = self
+            .state
+            .usage
+            .as_ref()
+            .map(|(usage, _)| usage.total)
+            .unwrap_or_default();
+        let Some(active) = self.active.as_mut() else {
+            return;
+        };
+        let turn_id = active.turn_id.to_string();
+        let thread_id = self.state.meta.id.to_string();
+        let window = self.deps.shared.config.model_context_window();
+        let totals = usage.map(|last| {
+            active.usage = active.usage.add(&last);
+            (last, active.usage, previous.add(&last))
+        });
+        if let Some((last, turn_total, total)) = &totals {
+            let line = record::token_usage_record(
+                &thread_id,
+                &turn_id,
+                response_id,
+                last,
+                turn_total,
+                total,
+            );
+            self.record(kind::TOKEN_USAGE_RECORD, line);
+        }
+        for output in tool_outputs {
+            self.record(kind::RESPONSE_ITEM, output.clone());
+            self.state.history.push(output);
+        }
+        if let Some((last, _, total)) = totals {
+            self.record(
+                kind::EVENT_MSG,
+                record::token_count(Some((&total, &last, window))),
+            );
+            let token_usage = ThreadTokenUsage {
+                total,
+                last,
+                model_context_window: Some(window),
+            };
+            self.state.usage = Some((token_usage, turn_id.clone()));
+            self.emit(ServerNotification::ThreadTokenUsageUpdated(
+                ThreadTokenUsageUpdatedNotification {
+                    thread_id,
+                    turn_id,
+                    token_usage,
+                },
+            ));
+        }
+    }
+
+    async fn finish_turn(&mut self, outcome: TurnOutcome) {
+        let Some(active) = self.active.take() else {
+            return;
+        };
+        self.deps
+            .shared
+            .running_turns
+            .send_modify(|count| *count = count.saturating_sub(1));
+        let completed_at = now_secs();
+        let duration_ms = now_ms() - active.started_ms;
+        let turn_id = active.turn_id.to_string();
+        let thread_id = self.state.meta.id.to_string();
+        let mut summary_items = Vec::new();
+        let (status, error) = match outcome {
+            TurnOutcome::Completed { last_agent_message } => {
+                let text = last_agent_message.as_deref();
+                let line = record::task_complete(
+                    &turn_id,
+                    text,
+                    active.started_at,
+                    completed_at,
+                    duration_ms,
+                    None,
+                );
+                self.record(kind::EVENT_MSG, line);
+                summary_items.extend(active.last_agent_message.clone());
+                (TurnStatus::Completed, None)
+            }
+            TurnOutcome::Failed(error) => {
+                let line = record::task_complete(
+                    &turn_id,
+                    None,
+                    active.started_at,
+                    completed_at,
+                    duration_ms,
+                    Some(&error),
+                );
+                self.record(kind::EVENT_MSG, line);
+                self.state.system_error = true;
+                self.emit(ServerNotification::Error(ErrorNotification {
+                    error: error.clone(),
+                    will_retry: false,
+                    thread_id: thread_id.clone(),
+                    turn_id: turn_id.clone(),
+                }));
+                (TurnStatus::Failed, Some(error))
+            }
+            TurnOutcome::Interrupted => {
+                self.record(kind::EVENT_MSG, record::token_count(None));
+                let marker =
+                    context::message("user", vec![context::input_text(TURN_ABORTED_MARKER)]);
+                self.record(kind::RESPONSE_ITEM, marker.clone());
+                self.state.history.push(marker);
+                self.record(
+                    kind::EVENT_MSG,
+                    record::turn_aborted(&turn_id, active.started_at, completed_at, duration_ms),
+                );
+                (TurnStatus::Interrupted, None)
+            }
+        };
+        for reply in active.interrupt_replies {
+            reply.send(Ok(json!({})));
+        }
+        self.state.meta.updated_at = completed_at;
+        self.state.turns.push(Turn {
+            id: turn_id.clone(),
+            root_turn_id: Some(turn_id.clone()),
+            items: active.items,
+            items_view: TurnItemsView::Full,
+            status,
+            error: error.clone(),
+            started_at: Some(active.started_at),
+            completed_at: Some(completed_at),
+            duration_ms: Some(duration_ms),
+        });
+        self.publish_status();
+        let items_view = if summary_items.is_empty() {
+            TurnItemsView::NotLoaded
+        } else {
+            TurnItemsView::Summary
+        };
+        self.emit(ServerNotification::TurnCompleted(TurnNotification {
+            thread_id,
+            turn: Turn {
+                id: turn_id.clone(),
+                root_turn_id: Some(turn_id),
+                items: summary_items,
+                items_view,
+                status,
+                error,
+                started_at: Some(active.started_at),
+                completed_at: Some(completed_at),
+                duration_ms: Some(duration_ms),
+            },
+        }));
+        self.persist_turn_end().await;
+    }
+
+    /// fsync the rollout and refresh the index row; runs after `turn/completed` left, before
+    /// the next command is handled.
+    async fn persist_turn_end(&mut self) {
+        if let Some(mut writer) = self.rollout.take() {
+            let synced = tokio::task::spawn_blocking(move || {
+                if let Err(err) = writer.sync() {
+                    tracing::error!(%err, "rollout fsync failed");
+                }
+                writer
+            })
+            .await;
+            match synced {
+                Ok(writer) => self.rollout = Some(writer),
+                Err(err) => tracing::error!(%err, "rollout fsync task failed"),
+            }
+        }
+        self.deps.shared.index_thread(&self.state).await;
+    }
+}
+
+async fn next_event(active: Option<&mut ActiveTurn>) -> TurnEvent {
+    match active {
+        Some(active) => match active.events.recv().await {
+            Some(event) => event,
+            None => TurnEvent::Finished(TurnOutcome::Failed(TurnError {
+                message: "turn task stopped unexpectedly".to_owned(),
+                codex_error_info: Some(json!("internalServerError")),
+                additional_details: None,
+            })),
+        },
+        None => std::future::pending().await,
+    }
+}
+
+fn first_text(input: &[UserInput]) -> String {
+    input
+        .iter()
+        .find_map(|input| match input {
+            UserInput::Text { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}

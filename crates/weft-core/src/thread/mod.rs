@@ -1,0 +1,97 @@
+//! One actor per loaded thread (style.md §6): it owns the thread's state, its subscribers and
+//! its running turn; everyone else holds a [`ThreadHandle`] and sends [`Command`]s.
+
+mod actor;
+pub(crate) mod record;
+pub(crate) mod state;
+
+use tokio::sync::{mpsc, oneshot};
+use weft_protocol::RpcError;
+use weft_protocol::v2::{Thread, ThreadStatus, TurnStartParams, UnsubscribeStatus};
+
+use crate::clients::{ClientId, ClientSink, Reply};
+use crate::ids::ThreadId;
+use crate::limits::THREAD_COMMAND_QUEUE_DEPTH;
+
+pub(crate) use actor::{ActorDeps, spawn};
+
+/// What an actor can be asked to do. Every trigger of the actor is one of these or an event
+/// of its running turn, so one `match` shows all of them.
+#[derive(Debug)]
+pub(crate) enum Command {
+    /// Add a subscriber (idempotent).
+    Subscribe(ClientSink),
+    /// Remove a subscriber.
+    Unsubscribe {
+        client: ClientId,
+        reply: oneshot::Sender<UnsubscribeStatus>,
+    },
+    /// A client is gone: drop it from the subscribers.
+    ClientGone(ClientId),
+    /// Rejoin: subscribe the caller and answer `thread/resume` in the thread's event order.
+    Resume {
+        sink: ClientSink,
+        reply: Reply,
+        include_turns: bool,
+    },
+    /// A snapshot of the thread for `thread/read` and lists.
+    Read {
+        include_turns: bool,
+        reply: oneshot::Sender<Result<Thread, RpcError>>,
+    },
+    /// The live status.
+    Status {
+        reply: oneshot::Sender<ThreadStatus>,
+    },
+    /// Start a turn; the actor answers `turn/start` before `turn/started`.
+    StartTurn {
+        params: Box<TurnStartParams>,
+        reply: Reply,
+    },
+    /// Interrupt the running turn; answered once it has stopped.
+    Interrupt { turn_id: String, reply: Reply },
+    /// Interrupt whatever turn runs (server shutdown).
+    InterruptRunning,
+}
+
+/// A cheap, cloneable handle to a thread actor.
+#[derive(Debug, Clone)]
+pub(crate) struct ThreadHandle {
+    id: ThreadId,
+    commands: mpsc::Sender<Command>,
+}
+
+impl ThreadHandle {
+    pub(crate) fn new(id: ThreadId) -> (Self, mpsc::Receiver<Command>) {
+        let (commands, receiver) = mpsc::channel(THREAD_COMMAND_QUEUE_DEPTH);
+        (Self { id, commands }, receiver)
+    }
+
+    /// The thread id.
+    #[must_use]
+    pub(crate) fn id(&self) -> ThreadId {
+        self.id
+    }
+
+    /// Queues a command without waiting; a full queue is the client's overload error.
+    pub(crate) fn send(&self, command: Command) -> Result<(), RpcError> {
+        self.commands.try_send(command).map_err(|err| match err {
+            mpsc::error::TrySendError::Full(_) => RpcError::overloaded(),
+            mpsc::error::TrySendError::Closed(_) => {
+                RpcError::thread_not_found(&self.id.to_string())
+            }
+        })
+    }
+
+    /// Sends a command that answers on a oneshot and waits for the answer.
+    pub(crate) async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Command,
+    ) -> Result<T, RpcError> {
+        let (sender, receiver) = oneshot::channel();
+        self.send(make(sender))?;
+        receiver
+            .await
+            .map_err(|_| RpcError::thread_not_found(&self.id.to_string()))
+    }
+}

@@ -1,0 +1,138 @@
+//! What a loaded thread knows about itself, owned by its actor, and the wire views of it.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use weft_protocol::v2::{
+    SessionSource, Thread, ThreadEnvironment, ThreadStatus, ThreadTokenUsage, Turn, TurnStatus,
+};
+
+use crate::config::ThreadSettings;
+use crate::ids::ThreadId;
+
+/// Identity and bookkeeping of a thread (what `session_meta` and the index hold).
+#[derive(Debug, Clone)]
+pub(crate) struct ThreadMeta {
+    /// The thread id.
+    pub id: ThreadId,
+    /// Session id (= id for root threads).
+    pub session_id: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub updated_at: i64,
+    /// Unix seconds: creation, then each turn start.
+    pub recency_at: i64,
+    /// First user message, `""` before any.
+    pub preview: String,
+    /// User-set name.
+    pub name: Option<String>,
+    /// The rollout file (null for ephemeral threads).
+    pub path: Option<PathBuf>,
+    /// Never persisted.
+    pub ephemeral: bool,
+    /// Version that created the thread.
+    pub cli_version: String,
+    /// Originator recorded at creation.
+    pub originator: Option<String>,
+    /// Source.
+    pub source: SessionSource,
+    /// Source thread of a fork.
+    pub forked_from_id: Option<String>,
+    /// `legacy` or `paginated`: whether rollout lines carry ordinals.
+    pub history_mode: String,
+    /// `session_meta` payload for a rollout not written yet (deferred until the first turn).
+    pub pending_session_meta: Option<Value>,
+}
+
+/// Everything the actor owns besides its channels.
+#[derive(Debug)]
+pub(crate) struct ThreadState {
+    /// Identity.
+    pub meta: ThreadMeta,
+    /// Current settings.
+    pub settings: ThreadSettings,
+    /// Model-visible history, without `input[0]` (the base instructions).
+    pub history: Vec<Value>,
+    /// Finished turns with all their items.
+    pub turns: Vec<Turn>,
+    /// Token usage so far, and the turn that last reported usage.
+    pub usage: Option<(ThreadTokenUsage, String)>,
+    /// The last turn failed fatally (status `systemError` until the next turn).
+    pub system_error: bool,
+    /// A resumed thread: the first request says `cold_resume`.
+    pub resumed: bool,
+}
+
+impl ThreadState {
+    /// The computed status given whether a turn is running (protocol.md §6.2).
+    #[must_use]
+    pub(crate) fn status(&self, turn_running: bool) -> ThreadStatus {
+        if turn_running {
+            ThreadStatus::Active {
+                active_flags: Vec::new(),
+            }
+        } else if self.system_error {
+            ThreadStatus::SystemError
+        } else {
+            ThreadStatus::Idle
+        }
+    }
+
+    /// The wire thread; `turns` filled only when asked, `canAcceptDirectInput` true (start,
+    /// resume and read results).
+    #[must_use]
+    pub(crate) fn to_wire(&self, status: ThreadStatus, turns: Vec<Turn>) -> Thread {
+        let meta = &self.meta;
+        let cwd = self.settings.cwd.clone();
+        Thread {
+            id: meta.id.to_string(),
+            environments: Some(vec![ThreadEnvironment {
+                environment_id: "local".to_owned(),
+                cwd: cwd.clone(),
+                runtime_workspace_roots: vec![cwd.clone()],
+            }]),
+            extra: None,
+            session_id: meta.session_id.clone(),
+            forked_from_id: meta.forked_from_id.clone(),
+            attached_to_thread_id: None,
+            parent_thread_id: None,
+            preview: meta.preview.clone(),
+            ephemeral: meta.ephemeral,
+            section: None,
+            section_entered_at: None,
+            project_id: None,
+            history_mode: Some(meta.history_mode.clone()),
+            model_provider: self.settings.model_provider.clone(),
+            model: Some(self.settings.model.clone()),
+            reasoning_effort: self.settings.reasoning_effort.clone(),
+            created_at: meta.created_at,
+            updated_at: meta.updated_at,
+            recency_at: Some(meta.recency_at),
+            status,
+            path: meta.path.as_ref().map(|path| path.display().to_string()),
+            cwd,
+            cli_version: meta.cli_version.clone(),
+            originator: meta.originator.clone(),
+            source: meta.source.clone(),
+            can_accept_direct_input: Some(true),
+            thread_source: None,
+            agent_nickname: None,
+            agent_role: None,
+            git_info: None,
+            name: meta.name.clone(),
+            daybreak_enabled: None,
+            turns,
+        }
+    }
+}
+
+/// Turns still marked `inProgress` on a thread that is not running them were cut off (a crash,
+/// a kill): report them `interrupted` (R23).
+pub(crate) fn normalize_stale_turns(turns: &mut [Turn], running_turn_id: Option<&str>) {
+    for turn in turns {
+        if turn.status == TurnStatus::InProgress && Some(turn.id.as_str()) != running_turn_id {
+            turn.status = TurnStatus::Interrupted;
+        }
+    }
+}

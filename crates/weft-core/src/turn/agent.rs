@@ -1,0 +1,389 @@
+//! The agent loop of one turn (core.md §1.2 step 4): sample the model, turn its output into
+//! items, answer calls, and sample again until the model is done — with stream retries,
+//! interruption and a bound on the number of requests.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use weft_model::{ModelError, ModelEvent, ModelRequest, Reasoning, RequestHeaders};
+use weft_protocol::v2::{
+    ItemDeltaNotification, ReasoningSummaryPartAddedNotification,
+    ReasoningSummaryTextDeltaNotification, ReasoningTextDeltaNotification, ServerNotification,
+    TokenUsageBreakdown, TurnError,
+};
+
+use crate::config::ThreadSettings;
+use crate::core::Shared;
+use crate::ids::{ThreadId, TurnId, now_ms};
+use crate::limits::SAMPLING_REQUESTS_PER_TURN_MAX;
+use crate::turn::context::base_instructions_item;
+use crate::turn::items;
+use crate::turn::{TurnEvent, TurnOutcome};
+
+/// Everything a turn task starts with.
+#[derive(Debug)]
+pub struct TurnInput {
+    /// The thread.
+    pub thread_id: ThreadId,
+    /// This turn.
+    pub turn_id: TurnId,
+    /// Settings for this turn.
+    pub settings: ThreadSettings,
+    /// Model history so far, the user's message last.
+    pub history: Vec<Value>,
+    /// First request after a cold resume.
+    pub resumed: bool,
+    /// Where events go (the thread actor).
+    pub events: mpsc::Sender<TurnEvent>,
+    /// Cancelled by `turn/interrupt`.
+    pub cancel: CancellationToken,
+}
+
+/// Spawns the turn task.
+pub(crate) fn spawn(shared: &Arc<Shared>, input: TurnInput) {
+    let shared = Arc::clone(shared);
+    let span = tracing::info_span!("turn", turn_id = %input.turn_id);
+    tokio::spawn(async move {
+        let _entered = span.enter();
+        let events = input.events.clone();
+        let cancel = input.cancel.clone();
+        let outcome = run(&shared, input).await;
+        // The actor drains events until Finished, so this send only waits for room.
+        let _ = events.send(TurnEvent::Finished(outcome)).await;
+        drop(cancel);
+    });
+}
+
+/// Why a sampling request stopped early.
+enum SampleError {
+    Interrupted,
+    /// The actor is gone; nobody listens any more.
+    Detached,
+    Model(ModelError),
+}
+
+struct Turn<'a> {
+    shared: &'a Shared,
+    input: TurnInput,
+    last_agent_message: Option<String>,
+}
+
+async fn run(shared: &Shared, input: TurnInput) -> TurnOutcome {
+    let mut turn = Turn {
+        shared,
+        input,
+        last_agent_message: None,
+    };
+    for _ in 0..SAMPLING_REQUESTS_PER_TURN_MAX {
+        match turn.sample_with_retries().await {
+            Ok(true) => {}
+            Ok(false) => {
+                return TurnOutcome::Completed {
+                    last_agent_message: turn.last_agent_message,
+                };
+            }
+            Err(outcome) => return outcome,
+        }
+    }
+    TurnOutcome::Failed(TurnError {
+        message: format!(
+            "turn stopped after {SAMPLING_REQUESTS_PER_TURN_MAX} model requests without finishing"
+        ),
+        codex_error_info: Some(json!("other")),
+        additional_details: None,
+    })
+}
+
+impl Turn<'_> {
+    /// One sampling request with stream-layer retries. `Ok(true)` = a follow-up is needed.
+    async fn sample_with_retries(&mut self) -> Result<bool, TurnOutcome> {
+        let max_retries = self
+            .shared
+            .stream_max_retries(&self.input.settings.model_provider);
+        let mut attempt: u64 = 0;
+        loop {
+            let error = match self.sample().await {
+                Ok(follow_up) => return Ok(follow_up),
+                Err(SampleError::Interrupted | SampleError::Detached) => {
+                    return Err(TurnOutcome::Interrupted);
+                }
+                Err(SampleError::Model(error)) => error,
+            };
+            if !error.is_retryable() || attempt >= max_retries {
+                return Err(TurnOutcome::Failed(turn_error(&error)));
+            }
+            attempt += 1;
+            let notice = TurnError {
+                message: format!("Reconnecting... {attempt}/{max_retries}"),
+                codex_error_info: Some(json!({
+                    "responseStreamDisconnected": {"httpStatusCode": error.http_status()}
+                })),
+                additional_details: Some(error.message()),
+            };
+            self.send(TurnEvent::Retrying(notice))
+                .await
+                .map_err(|_| TurnOutcome::Interrupted)?;
+            let delay = error
+                .retry_delay()
+                .unwrap_or_else(|| weft_model::backoff(u32::try_from(attempt).unwrap_or(u32::MAX)));
+            self.pause(delay)
+                .await
+                .map_err(|_| TurnOutcome::Interrupted)?;
+        }
+    }
+
+    async fn pause(&self, delay: Duration) -> Result<(), SampleError> {
+        tokio::select! {
+            () = self.input.cancel.cancelled() => Err(SampleError::Interrupted),
+            () = tokio::time::sleep(delay) => Ok(()),
+        }
+    }
+
+    async fn send(&self, event: TurnEvent) -> Result<(), SampleError> {
+        tokio::select! {
+            () = self.input.cancel.cancelled() => Err(SampleError::Interrupted),
+            sent = self.input.events.send(event) => sent.map_err(|_| SampleError::Detached),
+        }
+    }
+
+    fn request(&self) -> ModelRequest {
+        let settings = &self.input.settings;
+        let thread_id = self.input.thread_id.to_string();
+        let mut input = Vec::with_capacity(self.input.history.len() + 1);
+        input.push(base_instructions_item(
+            self.input.thread_id,
+            &settings.base_instructions,
+        ));
+        input.extend(self.input.history.iter().cloned());
+        let identity = self.shared.identity();
+        ModelRequest {
+            model: settings.model.clone(),
+            input,
+            tools: Vec::new(),
+            parallel_tool_calls: true,
+            reasoning: Some(Reasoning {
+                effort: settings.reasoning_effort.as_deref().and_then(parse_effort),
+                summary: Some(model_summary(settings.reasoning_summary)),
+            }),
+            prompt_cache_key: thread_id.clone(),
+            client_metadata: std::collections::BTreeMap::new(),
+            service_tier: settings.service_tier.clone(),
+            text: None,
+            headers: RequestHeaders {
+                originator: identity.originator,
+                user_agent: identity.user_agent,
+                client_request_id: Some(thread_id.clone()),
+                session_id: Some(thread_id.clone()),
+                thread_id: Some(thread_id),
+                extra: Vec::new(),
+            },
+        }
+    }
+
+    /// One request: stream it, report items, answer calls. `Ok(true)` = follow-up needed.
+    async fn sample(&mut self) -> Result<bool, SampleError> {
+        let request = self.request();
+        let model = self
+            .shared
+            .model(&self.input.settings.model_provider)
+            .map_err(SampleError::Model)?;
+        let mut stream = tokio::select! {
+            () = self.input.cancel.cancelled() => return Err(SampleError::Interrupted),
+            stream = model.stream(&request, Some(self.input.cancel.clone())) => {
+                stream.map_err(SampleError::Model)?
+            }
+        };
+        let mut state = SampleState::default();
+        loop {
+            let event = tokio::select! {
+                biased;
+                () = self.input.cancel.cancelled() => return Err(SampleError::Interrupted),
+                event = stream.next_event() => event,
+            };
+            match event {
+                None => {
+                    return Err(SampleError::Model(ModelError::Stream {
+                        message: weft_model::STREAM_CLOSED_MESSAGE.to_owned(),
+                        delay: None,
+                    }));
+                }
+                Some(Err(ModelError::Interrupted)) => return Err(SampleError::Interrupted),
+                Some(Err(error)) => return Err(SampleError::Model(error)),
+                Some(Ok(ModelEvent::Completed {
+                    response_id,
+                    usage,
+                    end_turn,
+                })) => {
+                    let tool_outputs = std::mem::take(&mut state.tool_outputs);
+                    self.input.history.extend(tool_outputs.iter().cloned());
+                    self.send(TurnEvent::ResponseCompleted {
+                        response_id,
+                        usage: usage.map(breakdown),
+                        tool_outputs,
+                    })
+                    .await?;
+                    return Ok(state.calls > 0 || end_turn == Some(false));
+                }
+                Some(Ok(event)) => self.on_event(event, &mut state).await?,
+            }
+        }
+    }
+
+    async fn on_event(
+        &mut self,
+        event: ModelEvent,
+        state: &mut SampleState,
+    ) -> Result<(), SampleError> {
+        let thread_id = self.input.thread_id.to_string();
+        let turn_id = self.input.turn_id.to_string();
+        let item = |item_id: Option<String>| {
+            item_id
+                .or_else(|| state.current_item.clone())
+                .unwrap_or_default()
+        };
+        let delta = match event {
+            ModelEvent::OutputItemAdded(added) => {
+                if let Some(started) = items::started_item(&added, now_ms()) {
+                    let id = started.id().to_owned();
+                    state
+                        .started
+                        .push((id.clone(), started.started_at_ms.unwrap_or_default()));
+                    state.current_item = Some(id);
+                    self.send(TurnEvent::ItemStarted(started)).await?;
+                }
+                return Ok(());
+            }
+            ModelEvent::OutputItemDone(done) => return self.item_done(done, state).await,
+            ModelEvent::Created | ModelEvent::Completed { .. } => return Ok(()),
+            ModelEvent::OutputTextDelta { item_id, delta } => {
+                ServerNotification::AgentMessageDelta(ItemDeltaNotification {
+                    thread_id,
+                    turn_id,
+                    item_id: item(item_id),
+                    delta,
+                })
+            }
+            ModelEvent::ReasoningSummaryTextDelta {
+                item_id,
+                delta,
+                summary_index,
+            } => ServerNotification::ReasoningSummaryTextDelta(
+                ReasoningSummaryTextDeltaNotification {
+                    thread_id,
+                    turn_id,
+                    item_id: item(item_id),
+                    delta,
+                    summary_index,
+                },
+            ),
+            ModelEvent::ReasoningSummaryPartAdded {
+                item_id,
+                summary_index,
+            } => ServerNotification::ReasoningSummaryPartAdded(
+                ReasoningSummaryPartAddedNotification {
+                    thread_id,
+                    turn_id,
+                    item_id: item(item_id),
+                    summary_index,
+                },
+            ),
+            ModelEvent::ReasoningTextDelta {
+                item_id,
+                delta,
+                content_index,
+            } => ServerNotification::ReasoningTextDelta(ReasoningTextDeltaNotification {
+                thread_id,
+                turn_id,
+                item_id: item(item_id),
+                delta,
+                content_index,
+            }),
+        };
+        self.send(TurnEvent::Delta(Box::new(delta))).await
+    }
+
+    async fn item_done(&mut self, item: Value, state: &mut SampleState) -> Result<(), SampleError> {
+        let id = item
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let now = now_ms();
+        let started_at = state
+            .started
+            .iter()
+            .find(|(started, _)| *started == id)
+            .map_or(now, |(_, at)| *at);
+        self.input.history.push(item.clone());
+        if let Some(completed) = items::completed_item(&item, started_at, now) {
+            if items::item_type(&item) == "message" {
+                self.last_agent_message = Some(items::message_text(&item));
+            }
+            return self
+                .send(TurnEvent::ItemCompleted {
+                    item: completed,
+                    response_item: item,
+                })
+                .await;
+        }
+        if items::is_call(&item) {
+            state.calls += 1;
+            let name = item.get("name").and_then(Value::as_str).unwrap_or_default();
+            tracing::info!(tool = name, "model called a tool weft does not offer");
+            state
+                .tool_outputs
+                .push(items::unsupported_call_output(&item));
+        }
+        self.send(TurnEvent::HistoryItems(vec![item])).await
+    }
+}
+
+#[derive(Default)]
+struct SampleState {
+    /// Items started in this response, with their start time.
+    started: Vec<(String, i64)>,
+    /// The item deltas without an item id belong to.
+    current_item: Option<String>,
+    /// Calls emitted by this response.
+    calls: usize,
+    /// Their outputs, in call order.
+    tool_outputs: Vec<Value>,
+}
+
+fn turn_error(error: &ModelError) -> TurnError {
+    TurnError {
+        message: error.message(),
+        codex_error_info: Some(error.codex_error_info()),
+        additional_details: None,
+    }
+}
+
+fn breakdown(usage: weft_model::TokenUsage) -> TokenUsageBreakdown {
+    TokenUsageBreakdown {
+        total_tokens: usage.total_tokens,
+        input_tokens: usage.input_tokens,
+        cached_input_tokens: usage.cached_input_tokens,
+        cache_write_input_tokens: usage.cache_write_input_tokens,
+        output_tokens: usage.output_tokens,
+        reasoning_output_tokens: usage.reasoning_output_tokens,
+    }
+}
+
+fn parse_effort(effort: &str) -> Option<weft_model::ReasoningEffort> {
+    serde_json::from_value(Value::String(effort.to_owned())).ok()
+}
+
+fn model_summary(
+    summary: Option<weft_protocol::v2::ReasoningSummary>,
+) -> weft_model::ReasoningSummary {
+    use weft_protocol::v2::ReasoningSummary;
+    match summary {
+        None | Some(ReasoningSummary::Auto) => weft_model::ReasoningSummary::Auto,
+        Some(ReasoningSummary::Concise) => weft_model::ReasoningSummary::Concise,
+        Some(ReasoningSummary::Detailed) => weft_model::ReasoningSummary::Detailed,
+        Some(ReasoningSummary::None) => weft_model::ReasoningSummary::None,
+    }
+}

@@ -1,0 +1,134 @@
+//! Model output items (Responses JSON) to wire items, and the tool-output items a turn writes
+//! back into history for calls it cannot serve.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+use weft_protocol::v2::{ItemBody, ThreadItem};
+
+/// The wire item started for a model output item, if it surfaces as one.
+pub(super) fn started_item(item: &Value, now_ms: i64) -> Option<ThreadItem> {
+    let id = item
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let body = match item_type(item) {
+        "message" if role(item) == "assistant" => agent_message(id, String::new(), item),
+        "reasoning" => ItemBody::Reasoning {
+            id,
+            summary: Vec::new(),
+            content: Vec::new(),
+        },
+        _ => return None,
+    };
+    Some(ThreadItem {
+        body,
+        started_at_ms: Some(now_ms),
+        completed_at_ms: None,
+    })
+}
+
+/// The final wire item for a finished model output item, if it surfaces as one.
+pub(super) fn completed_item(item: &Value, started_at_ms: i64, now_ms: i64) -> Option<ThreadItem> {
+    let id = item
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let body = match item_type(item) {
+        "message" if role(item) == "assistant" => agent_message(id, message_text(item), item),
+        "reasoning" => ItemBody::Reasoning {
+            id,
+            summary: texts(item.get("summary")),
+            content: texts(item.get("content")),
+        },
+        _ => return None,
+    };
+    Some(ThreadItem {
+        body,
+        started_at_ms: Some(started_at_ms),
+        completed_at_ms: Some(now_ms),
+    })
+}
+
+fn agent_message(id: String, text: String, item: &Value) -> ItemBody {
+    ItemBody::AgentMessage {
+        id,
+        text,
+        phase: item.get("phase").and_then(Value::as_str).map(str::to_owned),
+        memory_citation: None,
+        delivery: None,
+        questions: None,
+        moderation: None,
+    }
+}
+
+/// The `type` of a Responses item.
+pub(super) fn item_type(item: &Value) -> &str {
+    item.get("type").and_then(Value::as_str).unwrap_or_default()
+}
+
+fn role(item: &Value) -> &str {
+    item.get("role").and_then(Value::as_str).unwrap_or_default()
+}
+
+/// Concatenated `output_text` parts of an assistant message.
+pub(super) fn message_text(item: &Value) -> String {
+    item.get("content")
+        .and_then(Value::as_array)
+        .map(|parts| {
+            parts
+                .iter()
+                .filter(|part| part.get("type").and_then(Value::as_str) == Some("output_text"))
+                .filter_map(|part| part.get("text").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn texts(parts: Option<&Value>) -> Vec<String> {
+    parts
+        .and_then(Value::as_array)
+        .map(|parts| {
+            parts
+                .iter()
+                .filter_map(|part| part.get("text").and_then(Value::as_str).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether a finished output item is a call that needs an output and a follow-up request.
+pub(super) fn is_call(item: &Value) -> bool {
+    matches!(
+        item_type(item),
+        "function_call" | "custom_tool_call" | "local_shell_call"
+    )
+}
+
+/// The output for a call no tool serves yet (core.md §3.0: `unsupported call: <name>`).
+pub(super) fn unsupported_call_output(call: &Value) -> Value {
+    let call_id = call
+        .get("call_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let name = call
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("local_shell");
+    let id = format!("fco_{}", Uuid::now_v7().hyphenated());
+    if item_type(call) == "custom_tool_call" {
+        json!({
+            "type": "custom_tool_call_output",
+            "call_id": call_id,
+            "output": format!("unsupported custom tool call: {name}"),
+        })
+    } else {
+        json!({
+            "type": "function_call_output",
+            "id": id,
+            "call_id": call_id,
+            "output": format!("unsupported call: {name}"),
+        })
+    }
+}

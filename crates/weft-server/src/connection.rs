@@ -1,0 +1,157 @@
+//! One connection: frames in, the handshake, concurrent request handling, one writer out.
+//!
+//! Processing order per request (protocol.md §1.4): frame → JSON → JSON-RPC shape (failures get
+//! no reply and the connection keeps serving); method + params (`Invalid request: …`);
+//! `initialize` or the `Not initialized` gate; then the handler, in its own task, so a slow
+//! request never blocks the connection.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::Semaphore;
+use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
+use tokio_util::sync::CancellationToken;
+use weft_core::{ClientSink, Core, Identity, Reply, ReplyTo};
+use weft_protocol::errors::{ALREADY_INITIALIZED, NOT_INITIALIZED};
+use weft_protocol::v1::InitializeParams;
+use weft_protocol::{ClientRequest, Incoming, RequestId, RpcError};
+
+use crate::dispatch;
+use crate::initialize;
+use crate::limits::{FRAME_BYTES_MAX, IN_FLIGHT_REQUESTS_MAX};
+use crate::writer::{self, OptOuts};
+
+/// Serves one connection until its input ends, a frame is too long, or `shutdown` fires.
+pub async fn serve<R, W>(core: Core, input: R, output: W, shutdown: CancellationToken)
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let (sink, receiver) = core.connect();
+    let span = tracing::info_span!("connection", client = %sink.id());
+    let _entered = span.enter();
+    let opt_outs = OptOuts::default();
+    let writer = tokio::spawn(writer::run(receiver, output, Arc::clone(&opt_outs)));
+    let mut connection = Connection {
+        core: core.clone(),
+        sink: sink.clone(),
+        initialized: false,
+        opt_outs,
+        in_flight: Arc::new(Semaphore::new(IN_FLIGHT_REQUESTS_MAX)),
+    };
+    let mut frames = FramedRead::new(input, LinesCodec::new_with_max_length(FRAME_BYTES_MAX));
+    let overflowed = sink.overflowed();
+    loop {
+        let frame = tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = overflowed.cancelled() => break,
+            frame = frames.next() => frame,
+        };
+        match frame {
+            None => {
+                tracing::info!("connection input ended");
+                break;
+            }
+            Some(Ok(line)) => connection.on_frame(&line),
+            Some(Err(LinesCodecError::MaxLineLengthExceeded)) => {
+                tracing::warn!(
+                    max = FRAME_BYTES_MAX,
+                    "frame too long; closing this connection"
+                );
+                break;
+            }
+            Some(Err(LinesCodecError::Io(err))) => {
+                tracing::info!(%err, "connection input failed");
+                break;
+            }
+        }
+    }
+    core.disconnect(sink.id());
+    drop(connection);
+    drop(sink);
+    // The writer ends once every sender (request tasks, thread actors) has let go of the sink.
+    let _ = writer.await;
+}
+
+struct Connection {
+    core: Core,
+    sink: ClientSink,
+    initialized: bool,
+    opt_outs: OptOuts,
+    in_flight: Arc<Semaphore>,
+}
+
+impl Connection {
+    fn on_frame(&mut self, line: &str) {
+        if line.trim().is_empty() {
+            return;
+        }
+        match Incoming::classify(line) {
+            Err(err) => tracing::warn!(%err, "ignored a frame that is not a JSON-RPC message"),
+            Ok(Incoming::Notification { method }) => {
+                if method != "initialized" {
+                    tracing::debug!(%method, "ignored client notification");
+                }
+            }
+            Ok(Incoming::Response { id, .. } | Incoming::Error { id, .. }) => {
+                tracing::info!(%id, "reply to a server request that is not pending; ignored");
+            }
+            Ok(Incoming::Request { id, body, .. }) => self.on_request(id, body),
+        }
+    }
+
+    fn on_request(&mut self, id: RequestId, body: serde_json::Value) {
+        let reply = Reply {
+            sink: self.sink.clone(),
+            to: ReplyTo(id),
+        };
+        let request = match serde_json::from_value::<ClientRequest>(body) {
+            Ok(request) => request,
+            Err(err) => {
+                return reply.send::<()>(Err(RpcError::unparsable_request(&err.to_string())));
+            }
+        };
+        if let ClientRequest::Initialize(params) = request {
+            return self.initialize(params, reply);
+        }
+        if !self.initialized {
+            return reply.send::<()>(Err(RpcError::invalid_request(NOT_INITIALIZED)));
+        }
+        let Ok(permit) = Arc::clone(&self.in_flight).try_acquire_owned() else {
+            return reply.send::<()>(Err(RpcError::overloaded()));
+        };
+        let core = self.core.clone();
+        let sink = self.sink.clone();
+        tokio::spawn(async move {
+            dispatch::handle(&core, &sink, request, reply).await;
+            drop(permit);
+        });
+    }
+
+    fn initialize(&mut self, params: InitializeParams, reply: Reply) {
+        if self.initialized {
+            return reply.send::<()>(Err(RpcError::invalid_request(ALREADY_INITIALIZED)));
+        }
+        if let Err(err) = initialize::validate_client_name(&params.client_info.name) {
+            return reply.send::<()>(Err(err));
+        }
+        let originator = params.client_info.name.clone();
+        let user_agent = initialize::user_agent(&originator, &params.client_info);
+        self.core.set_identity_once(Identity {
+            originator,
+            user_agent: user_agent.clone(),
+        });
+        let opt_outs: HashSet<String> = params
+            .capabilities
+            .and_then(|capabilities| capabilities.opt_out_notification_methods)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let _ = self.opt_outs.set(opt_outs);
+        self.initialized = true;
+        reply.send(Ok(initialize::response(user_agent, self.core.home())));
+        self.core.join(&self.sink);
+    }
+}

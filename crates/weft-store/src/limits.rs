@@ -1,0 +1,123 @@
+//! Every size and count bound of weft-store, in one place (style.md §7).
+//!
+//! The store reads files written by other processes (the reference codex, older versions, a
+//! crashed weft), so each read is bounded: a corrupt or hostile file costs at most these many
+//! bytes of memory and time, and is reported as skipped lines rather than a failure. Relations
+//! between the constants are asserted at compile time at the bottom of this file.
+
+use std::time::Duration;
+
+/// Longest rollout line the readers accept, in bytes (without the `\n`).
+///
+/// Lines hold whole tool outputs and base instructions; the reference caps tool output far
+/// below this, so a longer line is corruption (or a runaway writer) and is skipped and counted
+/// instead of being buffered. 64 MiB keeps a pathological line from exhausting memory while
+/// leaving two orders of magnitude of headroom over real lines (the largest in the sample is
+/// 22 KB).
+pub const LINE_BYTES_MAX: usize = 64 * 1024 * 1024;
+
+/// Largest rollout file [`crate::read_rollout`] loads into memory, in bytes.
+///
+/// A full read keeps every line (model history is rebuilt from it); past 2 GiB a thread is
+/// unusable for the model anyway, and refusing it with a clear error beats an out-of-memory
+/// abort of the whole server.
+pub const ROLLOUT_BYTES_MAX: u64 = 2 * 1024 * 1024 * 1024;
+
+/// Chunk size used when scanning a rollout backwards from its end, in bytes.
+///
+/// `RolloutWriter::open_append` and the index summary read the tail this many bytes at a
+/// time; 64 KiB covers the last few lines of a typical rollout in a single read.
+pub const TAIL_CHUNK_BYTES: usize = 64 * 1024;
+
+/// How many trailing lines `RolloutWriter::open_append` reads backwards (at least; it reads whole
+/// [`TAIL_CHUNK_BYTES`] chunks) before it falls back to a full forward scan to find the last
+/// valid line.
+///
+/// Normally the last line is valid, or the one before it when a crash cut the last line. More
+/// broken lines in a row mean real corruption, where a slow but exact scan is the better trade.
+pub const TAIL_LINES_TRIED_MAX: usize = 16;
+
+/// Files up to this size are summarised for the index by reading every line, in bytes.
+///
+/// Most rollouts are small (one turn is ~40 KB, most of it base instructions), and a full pass
+/// gives exact values for the model, recency and update time. Larger files are summarised from
+/// their head ([`SUMMARY_HEAD_BYTES_MAX`]) and tail ([`SUMMARY_TAIL_BYTES`]) only, so a first
+/// open over tens of thousands of threads stays bounded by the number of files, not their size.
+pub const SUMMARY_FULL_READ_BYTES_MAX: u64 = 512 * 1024;
+
+/// How far into a large file the index summary looks for the session metadata and the first
+/// user message, in bytes.
+///
+/// The first user message follows the context items of the first turn (tens of KB); 4 MiB
+/// leaves room for very long developer instructions while bounding the cost of a file that has
+/// no user message at all.
+pub const SUMMARY_HEAD_BYTES_MAX: u64 = 4 * 1024 * 1024;
+
+/// How much of the end of a large file the index summary reads first for the latest turn start,
+/// model and line timestamp, in bytes.
+///
+/// A turn's own lines are small; 256 KiB usually holds the last turn start. When big tool
+/// outputs push it out, the window grows fourfold up to [`SUMMARY_TAIL_BYTES_MAX`].
+pub const SUMMARY_TAIL_BYTES: u64 = 256 * 1024;
+
+/// Largest tail window of the index summary, in bytes.
+///
+/// Past it the summary keeps the head's values (an older turn start and model) rather than read
+/// a huge file further; the listing's recency is then approximate, never wrong by more than one
+/// long turn.
+pub const SUMMARY_TAIL_BYTES_MAX: u64 = 16 * 1024 * 1024;
+
+/// Depth of the `sessions/YYYY/MM/DD/` tree the file scan descends into.
+///
+/// Three levels of date folders; anything deeper is not the reference layout and is ignored.
+pub const SESSIONS_TREE_DEPTH_MAX: usize = 3;
+
+/// SQLite busy timeout: how long a statement waits for another connection's lock.
+///
+/// Same value as the reference (core.md §5.6). Only weft's own processes open the index, and
+/// their transactions are short, so hitting this means something is stuck.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Rows written per SQLite transaction while rebuilding the index.
+///
+/// Large enough that a rebuild of 100,000 rows is a few hundred commits, small enough that a
+/// concurrent reader (WAL) never waits long.
+pub const REBUILD_BATCH_ROWS: usize = 1000;
+
+/// Most worker threads used to read rollout summaries during an index rebuild.
+///
+/// Reading is IO and JSON bound; beyond a handful of threads the disk is the bottleneck.
+pub const REBUILD_THREADS_MAX: usize = 8;
+
+/// Default page size of `thread/list` (protocol.md §3.1).
+pub const LIST_LIMIT_DEFAULT: u32 = 25;
+
+/// Smallest page size of `thread/list`; smaller requests are clamped up to it.
+pub const LIST_LIMIT_MIN: u32 = 1;
+
+/// Largest page size of `thread/list`; larger requests are clamped down to it.
+pub const LIST_LIMIT_MAX: u32 = 100;
+
+/// Most ids `excludedThreadIds` may hold; a longer list is rejected, never truncated
+/// (`ThreadListParams.json`).
+pub const LIST_EXCLUDED_IDS_MAX: usize = 100;
+
+/// Most paths a `thread/list` `cwd` filter may hold.
+///
+/// Each path is one bound SQL parameter; SQLite's default limit is 32,766, and no client sends
+/// more than a handful.
+pub const LIST_CWDS_MAX: usize = 1000;
+
+/// Byte budget of earlier user messages kept when a legacy `compacted` line (one without
+/// `replacement_history`) is turned back into model history.
+///
+/// core.md §6.2 keeps 20,000 tokens of user messages; at the usual estimate of 4 bytes per
+/// token that is 80,000 bytes.
+pub const COMPACTED_USER_HISTORY_BYTES_MAX: usize = 80_000;
+
+const _: () = assert!(LIST_LIMIT_MIN <= LIST_LIMIT_DEFAULT && LIST_LIMIT_DEFAULT <= LIST_LIMIT_MAX);
+const _: () = assert!(TAIL_CHUNK_BYTES as u64 <= SUMMARY_TAIL_BYTES);
+const _: () = assert!(SUMMARY_TAIL_BYTES <= SUMMARY_TAIL_BYTES_MAX);
+const _: () = assert!(SUMMARY_FULL_READ_BYTES_MAX <= SUMMARY_HEAD_BYTES_MAX);
+const _: () = assert!(SUMMARY_HEAD_BYTES_MAX <= ROLLOUT_BYTES_MAX);
+const _: () = assert!(TAIL_LINES_TRIED_MAX >= 2);

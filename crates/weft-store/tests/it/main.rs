@@ -1,0 +1,11 @@
+//! weft-store's integration tests: one binary (style.md §8), one module per area.
+
+mod index;
+mod layout;
+mod list;
+mod properties;
+mod reader;
+mod sample;
+mod session_index;
+mod support;
+mod writer;
