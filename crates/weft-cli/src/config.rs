@@ -34,9 +34,14 @@ struct ConfigFile {
     developer_instructions: Option<String>,
     instructions: Option<String>,
     model_instructions_file: Option<PathBuf>,
+    shutdown_drain_secs: Option<u64>,
     #[serde(default)]
     model_providers: HashMap<String, toml::Table>,
 }
+
+/// How long a stopping server waits for running turns before interrupting them, unless
+/// `shutdown_drain_secs` says otherwise (lifecycle.md R36).
+pub const SHUTDOWN_DRAIN_DEFAULT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The home folder: `$WEFT_HOME`, else `$CODEX_HOME`, else `~/.weft`.
 pub fn home_dir(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
@@ -104,6 +109,8 @@ pub struct Resolved {
     pub core: CoreConfig,
     /// One client per configured provider id.
     pub models: HashMap<String, Arc<ModelClient>>,
+    /// Drain deadline at shutdown.
+    pub shutdown_drain: std::time::Duration,
 }
 
 /// Resolves the table into core settings and model clients.
@@ -178,6 +185,9 @@ pub fn resolve(home: PathBuf, table: &toml::Table) -> anyhow::Result<Resolved> {
             models: vec![model],
         },
         models,
+        shutdown_drain: file
+            .shutdown_drain_secs
+            .map_or(SHUTDOWN_DRAIN_DEFAULT, std::time::Duration::from_secs),
     })
 }
 

@@ -22,8 +22,12 @@ pub async fn run(
     overrides: &[String],
     prompt: &str,
 ) -> anyhow::Result<()> {
-    let temp = tempfile_dir()?;
-    let home = home.map_or_else(|| temp.clone(), std::path::Path::to_path_buf);
+    // Without --home the demo's thread goes to a temporary home that is removed at the end.
+    let temp = tempfile::Builder::new()
+        .prefix("weft-demo-")
+        .tempdir()
+        .context("cannot create a temporary home")?;
+    let home = home.map_or_else(|| temp.path().to_path_buf(), std::path::Path::to_path_buf);
     let mut overrides = overrides.to_vec();
     overrides.push("model_provider=\"scripted\"".to_owned());
     let core = crate::build_core(Some(&home), &overrides)?;
@@ -52,8 +56,15 @@ pub async fn run(
     send(json!({"method": "initialized"})).await?;
     send(json!({"id": 2, "method": "thread/start", "params": {}})).await?;
     let mut out = std::io::stdout();
+    let mut streaming = false;
     while let Some(line) = lines.next_line().await? {
         let message: Value = serde_json::from_str(&line)?;
+        let is_delta =
+            message.get("method").and_then(Value::as_str) == Some("item/agentMessage/delta");
+        if streaming && !is_delta {
+            println!();
+        }
+        streaming = is_delta;
         if let Some(error) = message.get("error") {
             bail!("server error: {error}");
         }
@@ -78,7 +89,7 @@ pub async fn run(
             (_, Some("thread/tokenUsage/updated")) => {
                 let total = &message["params"]["tokenUsage"]["total"];
                 println!(
-                    "\n· tokens: {} in, {} out",
+                    "· tokens: {} in, {} out",
                     total["inputTokens"], total["outputTokens"]
                 );
             }
@@ -90,17 +101,18 @@ pub async fn run(
                 );
                 break;
             }
-            (_, Some(method)) => println!("· {method}"),
+            (_, Some(method)) => {
+                let params = &message["params"];
+                let detail = params["item"]["type"]
+                    .as_str()
+                    .or_else(|| params["status"]["type"].as_str())
+                    .unwrap_or_default();
+                println!("· {method} {detail}");
+            }
             _ => {}
         }
     }
     shutdown.cancel();
     let _ = serving.await;
     Ok(())
-}
-
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("weft-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    Ok(dir)
 }

@@ -9,27 +9,39 @@ use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 use weft_core::Core;
 
-/// How long a stopping server waits for running turns before interrupting them.
-pub const SHUTDOWN_DRAIN: std::time::Duration = std::time::Duration::from_secs(30);
-
 /// Builds the core from the home folder's config.
 ///
 /// # Errors
 /// Invalid config or an unopenable store.
 pub fn build_core(home: Option<&std::path::Path>, overrides: &[String]) -> anyhow::Result<Core> {
+    build_core_with_drain(home, overrides).map(|(core, _)| core)
+}
+
+/// As [`build_core`], plus the configured drain deadline (`shutdown_drain_secs`).
+fn build_core_with_drain(
+    home: Option<&std::path::Path>,
+    overrides: &[String],
+) -> anyhow::Result<(Core, std::time::Duration)> {
     let home = config::home_dir(home)?;
     let table = config::load_table(&home, overrides)?;
     let resolved = config::resolve(home, &table)?;
+    let drain_for = resolved.shutdown_drain;
     tracing::info!(
         home = %resolved.core.home.display(),
         model = %resolved.core.model,
         provider = %resolved.core.model_provider,
         "weft starting"
     );
-    Core::new(resolved.core, resolved.models).context("cannot open the thread store")
+    let core = Core::new(resolved.core, resolved.models).context("cannot open the thread store")?;
+    Ok((core, drain_for))
 }
 
 /// Serves the app-server protocol on the given transport until input ends or a signal.
+///
+/// Shutdown drains (lifecycle.md R36): on SIGTERM/SIGINT the connection keeps being served,
+/// requests that would start work get `Server is draining; retry after reconnecting`, and
+/// running turns finish; after `shutdown_drain_secs` (or a second signal) they are interrupted
+/// and recorded. Then the connection closes and weft exits 0. Stdin EOF drains the same way.
 ///
 /// # Errors
 /// Config, store or transport set-up failures.
@@ -43,30 +55,76 @@ pub async fn app_server(
             "unsupported --listen URL `{listen}`; expected `stdio://` (websocket and unix sockets come later)"
         );
     }
-    let core = build_core(home, overrides)?;
+    let (core, drain_for) = build_core_with_drain(home, overrides)?;
     let shutdown = CancellationToken::new();
-    let signals = tokio::spawn(wait_for_signal(shutdown.clone()));
-    weft_server::serve_stdio(core.clone(), shutdown.clone()).await;
-    signals.abort();
-    core.drain(SHUTDOWN_DRAIN).await;
+    let mut serving = tokio::spawn(weft_server::serve_stdio(core.clone(), shutdown.clone()));
+    let mut signals = Signals::new();
+    tokio::select! {
+        _ = &mut serving => {
+            core.begin_drain();
+            core.drain(drain_for).await;
+        }
+        () = signals.next() => {
+            tracing::info!("signal received; draining");
+            core.begin_drain();
+            tokio::select! {
+                () = core.drain(drain_for) => {}
+                () = signals.next() => {
+                    tracing::info!("second signal; interrupting running turns");
+                    core.drain(std::time::Duration::ZERO).await;
+                }
+            }
+            shutdown.cancel();
+            let _ = serving.await;
+        }
+    }
     Ok(())
 }
 
-async fn wait_for_signal(shutdown: CancellationToken) {
-    let mut terminate =
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
+/// SIGTERM and SIGINT as one stream; without signal support it never fires.
+struct Signals {
+    terminate: Option<tokio::signal::unix::Signal>,
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Self {
+        use tokio::signal::unix::{SignalKind, signal};
+        let listen = |kind| match signal(kind) {
+            Ok(stream) => Some(stream),
             Err(err) => {
-                tracing::warn!(%err, "cannot listen for SIGTERM");
-                return;
+                tracing::warn!(%err, "cannot listen for a signal");
+                None
             }
         };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
+        Self {
+            terminate: listen(SignalKind::terminate()),
+            interrupt: listen(SignalKind::interrupt()),
+        }
     }
-    tracing::info!("signal received; shutting down");
-    shutdown.cancel();
+
+    async fn next(&mut self) {
+        let terminate = async {
+            match self.terminate.as_mut() {
+                Some(stream) => {
+                    stream.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        let interrupt = async {
+            match self.interrupt.as_mut() {
+                Some(stream) => {
+                    stream.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = terminate => {}
+            () = interrupt => {}
+        }
+    }
 }
 
 /// Writes weft's JSON Schema files into `out`.

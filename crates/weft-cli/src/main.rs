@@ -8,6 +8,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+/// How long the runtime waits for blocking tasks (the stdin reader) at exit.
+const RUNTIME_SHUTDOWN_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
 use weft_cli::{app_server, demo, write_schema};
 
 #[derive(Parser)]
@@ -72,7 +75,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // The blocking thread that reads stdin may still sit in read(2) when a signal ended the
+    // server; do not wait for it.
+    runtime.shutdown_timeout(RUNTIME_SHUTDOWN_WAIT);
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!("{err:#}");

@@ -47,6 +47,8 @@ pub(crate) struct Shared {
     threads: Mutex<HashMap<ThreadId, ThreadHandle>>,
     /// Turns running across all threads; actors count up and down, shutdown waits for zero.
     pub(crate) running_turns: tokio::sync::watch::Sender<usize>,
+    /// Set once shutdown began: requests that would start work are refused (R36).
+    draining: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -221,6 +223,7 @@ impl Core {
                 identity: Mutex::new(None),
                 threads: Mutex::new(HashMap::new()),
                 running_turns: tokio::sync::watch::Sender::new(0),
+                draining: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -263,6 +266,27 @@ impl Core {
         }
     }
 
+    /// Starts draining: from now on `thread/start`, `thread/resume` and `turn/start` answer
+    /// `Server is draining; retry after reconnecting` (R36); everything else is served.
+    pub fn begin_drain(&self) {
+        self.shared
+            .draining
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The draining error when shutdown has begun.
+    pub(crate) fn refuse_if_draining(&self) -> Result<(), RpcError> {
+        if self
+            .shared
+            .draining
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            Err(RpcError::draining())
+        } else {
+            Ok(())
+        }
+    }
+
     /// Waits up to `deadline` for running turns to finish, then interrupts the rest and waits
     /// (bounded by [`crate::limits::INTERRUPT_WAIT`]) for them to be recorded.
     pub async fn drain(&self, deadline: std::time::Duration) {
@@ -284,6 +308,9 @@ impl Core {
 
     /// `thread/start`: create, load and subscribe; answer; then broadcast `thread/started`.
     pub fn thread_start(&self, sink: &ClientSink, params: ThreadStartParams, reply: Reply) {
+        if let Err(err) = self.refuse_if_draining() {
+            return reply.send::<()>(Err(err));
+        }
         let shared = &self.shared;
         let settings = shared.settings_for(&params.settings);
         if !shared.models.contains_key(&settings.model_provider) {
@@ -355,6 +382,9 @@ impl Core {
 
     /// `turn/start`: answered by the thread's actor, before `turn/started`.
     pub fn turn_start(&self, params: TurnStartParams, reply: Reply) {
+        if let Err(err) = self.refuse_if_draining() {
+            return reply.send::<()>(Err(err));
+        }
         let handle = match self.loaded_thread(&params.thread_id) {
             Ok(handle) => handle,
             Err(err) => return reply.send::<()>(Err(err)),

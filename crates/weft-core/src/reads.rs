@@ -215,6 +215,9 @@ impl Core {
 
     /// `thread/resume`: rejoin a loaded thread through its actor, or load it from disk (cold).
     pub async fn thread_resume(&self, sink: &ClientSink, params: ThreadResumeParams, reply: Reply) {
+        if let Err(err) = self.refuse_if_draining() {
+            return reply.send::<()>(Err(err));
+        }
         let include_turns = !params.exclude_turns.unwrap_or(false);
         let id = match ThreadId::parse(&params.thread_id) {
             Ok(id) => id,

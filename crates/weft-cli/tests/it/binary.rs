@@ -103,3 +103,67 @@ async fn stdin_closed_mid_turn_leaves_a_valid_rollout() {
     );
     assert_eq!(last["payload"]["last_agent_message"], "part one part two");
 }
+
+#[tokio::test]
+async fn r36_sigterm_drains_running_turns_then_exits() {
+    let mock = MockResponses::start().await;
+    let mut script = Script::new()
+        .with_created()
+        .with_message_added()
+        .with_text_delta("draining ");
+    let gate = script.gate();
+    mock.push(script.with_text_delta("done").with_message_done());
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        config_toml(&mock.base_url(), ""),
+    )
+    .unwrap();
+    let (mut child, mut client) = spawn(home.path());
+    client.initialize("weft-binary-test").await;
+    let thread = client.call_ok("thread/start", json!({})).await;
+    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
+    client
+        .call_ok(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "hi"}]}),
+        )
+        .await;
+    client.wait_for("item/agentMessage/delta").await;
+
+    let pid = child.id().expect("running").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // Reads are still served; new work is refused with the reference's draining error. The
+    // first request may race the signal's delivery, so retry until the drain is visible.
+    let mut refusal = None;
+    for _ in 0..1000 {
+        let (response, _) = client.call("thread/start", json!({})).await;
+        if response.get("error").is_some() {
+            refusal = Some(response);
+            break;
+        }
+    }
+    let refusal = refusal.expect("the drain refuses new work");
+    assert_eq!(
+        refusal["error"],
+        json!({"code": -32600, "message": "Server is draining; retry after reconnecting", "data": {"reason": "serverShuttingDown"}})
+    );
+    let loaded = client.call_ok("thread/loaded/list", json!({})).await;
+    assert!(
+        loaded["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|id| id == thread_id.as_str())
+    );
+
+    gate.release();
+    let (completed, _) = client.wait_for("turn/completed").await;
+    assert_eq!(completed["params"]["turn"]["status"], "completed");
+    let status = child.wait().await.unwrap();
+    assert!(status.success(), "exit 0 after the drain: {status}");
+}

@@ -160,7 +160,7 @@ async fn reference_rollout_is_listed_read_and_resumed() {
 }
 
 #[tokio::test]
-async fn truncated_last_line_keeps_everything_before_it() {
+async fn r23_truncated_last_line_keeps_everything_before_it() {
     let harness = Harness::start().await;
     let full = sample_rollout();
     let cut = &full[..full.len() - 40];

@@ -8,9 +8,11 @@
     reason = "test helpers unwrap like the tests they serve"
 )]
 
+mod architecture;
 mod binary;
 mod errors;
 mod harness;
 mod history;
+mod lifecycle;
 mod model_failures;
 mod turns;

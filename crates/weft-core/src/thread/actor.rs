@@ -185,6 +185,12 @@ impl Actor {
     }
 
     fn resume(&mut self, sink: ClientSink, reply: Reply, include_turns: bool) {
+        let materialized = self.rollout.is_some() || !self.state.turns.is_empty();
+        if !materialized && self.active.is_none() {
+            // R28: a loaded thread that has not run a turn has nothing to resume yet.
+            let id = self.state.meta.id.to_string();
+            return reply.send::<()>(Err(RpcError::no_rollout_found(&id)));
+        }
         self.subscribers.insert(sink.id(), sink.clone());
         let base = self
             .deps
@@ -579,10 +585,6 @@ impl Actor {
         let Some(active) = self.active.take() else {
             return;
         };
-        self.deps
-            .shared
-            .running_turns
-            .send_modify(|count| *count = count.saturating_sub(1));
         let completed_at = now_secs();
         let duration_ms = now_ms() - active.started_ms;
         let turn_id = active.turn_id.to_string();
@@ -671,6 +673,11 @@ impl Actor {
             },
         }));
         self.persist_turn_end().await;
+        // Counted down only once the turn is durable, so a draining shutdown waits for the fsync.
+        self.deps
+            .shared
+            .running_turns
+            .send_modify(|count| *count = count.saturating_sub(1));
     }
 
     /// fsync the rollout and refresh the index row; runs after `turn/completed` left, before

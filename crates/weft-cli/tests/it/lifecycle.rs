@@ -1,0 +1,184 @@
+//! The lifecycle requirements the foundation covers (lifecycle.md R1, R21–R23, R28) plus
+//! per-connection notification opt-outs (protocol.md §2.3).
+
+use serde_json::{Value, json};
+use weft_test_support::mock::Script;
+use weft_test_support::wire::methods;
+
+use crate::harness::{Harness, labels, run_turn, start_thread, start_turn};
+
+/// Everything a client received up to the answer of a cheap request sent now.
+async fn drain_messages(client: &mut crate::harness::Client) -> Vec<Value> {
+    let (_, before) = client.call("thread/loaded/list", json!({})).await;
+    before
+}
+
+#[tokio::test]
+async fn r1_turn_start_does_not_subscribe() {
+    let harness = Harness::start().await;
+    let mut owner = harness.connect().await;
+    let mut other = harness.connect().await;
+    let thread_id = start_thread(&mut owner, json!({})).await;
+    drain_messages(&mut other).await;
+    let turn = other
+        .call_ok(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "hi"}]}),
+        )
+        .await;
+    assert_eq!(turn["turn"]["status"], "inProgress");
+    let (completed, _) = owner.wait_for("turn/completed").await;
+    assert_eq!(completed["params"]["turn"]["status"], "completed");
+    let seen = methods(&drain_messages(&mut other).await);
+    // R2: the other client gets the broadcasts (status changes), none of the thread's events.
+    assert_eq!(seen, vec!["thread/status/changed", "thread/status/changed"]);
+}
+
+#[tokio::test]
+async fn r21_cold_resume_order() {
+    let mut harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    run_turn(&mut client, &thread_id, "first").await;
+    harness.restart();
+    let mut client = harness.connect().await;
+    let id = client
+        .send_request("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    let (response, before) = client.response_to(id).await;
+    assert_eq!(labels(&before), vec!["thread/status/changed"]);
+    assert_eq!(before[0]["params"]["status"], json!({"type": "idle"}));
+    assert_eq!(
+        response["result"]["thread"]["status"],
+        json!({"type": "idle"})
+    );
+    let after = drain_messages(&mut client).await;
+    assert_eq!(
+        labels(&after),
+        vec!["thread/tokenUsage/updated", "thread/goal/cleared"]
+    );
+}
+
+#[tokio::test]
+async fn r22_rejoin_mid_turn_merges_the_active_turn() {
+    let harness = Harness::start().await;
+    let mut script = Script::new()
+        .with_created()
+        .with_message_added()
+        .with_text_delta("one ");
+    let gate = script.gate();
+    harness
+        .mock
+        .push(script.with_text_delta("two").with_message_done());
+    let mut owner = harness.connect().await;
+    let thread_id = start_thread(&mut owner, json!({})).await;
+    let turn_id = start_turn(&mut owner, &thread_id, "stream").await;
+    owner.wait_for("item/agentMessage/delta").await;
+
+    let mut other = harness.connect().await;
+    let resumed = other
+        .call_ok("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(resumed["thread"]["status"]["type"], "active");
+    let turns = resumed["thread"]["turns"].as_array().unwrap();
+    assert_eq!(turns.len(), 1, "the running turn appears once");
+    assert_eq!(turns[0]["id"], turn_id.as_str());
+    assert_eq!(turns[0]["status"], "inProgress");
+    let kinds: Vec<&str> = turns[0]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["userMessage"],
+        "the streaming message is not in the snapshot"
+    );
+
+    gate.release();
+    let (completed, before) = other.wait_for("turn/completed").await;
+    assert_eq!(completed["params"]["turn"]["status"], "completed");
+    let seen = labels(&before);
+    assert!(
+        !seen.contains(&"item/started:agentMessage".to_owned()),
+        "{seen:?}"
+    );
+    assert!(seen.contains(&"item/agentMessage/delta".to_owned()));
+    let done = before
+        .iter()
+        .find(|m| m["method"] == "item/completed")
+        .unwrap();
+    assert_eq!(done["params"]["item"]["text"], "one two");
+}
+
+#[tokio::test]
+async fn r23_unfinished_turn_reads_interrupted_and_thread_idle() {
+    let mut harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    run_turn(&mut client, &thread_id, "first").await;
+    let thread = client
+        .call_ok("thread/read", json!({"threadId": thread_id}))
+        .await;
+    let path = thread["thread"]["path"].as_str().unwrap().to_owned();
+    // Cut the rollout after the agent message, as a kill -9 mid-turn would.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let keep: Vec<&str> = text
+        .lines()
+        .take_while(|line| !line.contains("\"task_complete\""))
+        .collect();
+    std::fs::write(&path, keep.join("\n") + "\n").unwrap();
+    harness.restart();
+    let mut client = harness.connect().await;
+    let read = client
+        .call_ok(
+            "thread/read",
+            json!({"threadId": thread_id, "includeTurns": true}),
+        )
+        .await;
+    assert_eq!(read["thread"]["status"], json!({"type": "notLoaded"}));
+    assert_eq!(read["thread"]["turns"][0]["status"], "interrupted");
+    let resumed = client
+        .call_ok("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(resumed["thread"]["status"], json!({"type": "idle"}));
+    assert_eq!(resumed["thread"]["turns"][0]["status"], "interrupted");
+}
+
+#[tokio::test]
+async fn r28_resume_of_a_loaded_thread_without_rollout_is_refused() {
+    let harness = Harness::start().await;
+    let mut owner = harness.connect().await;
+    let thread_id = start_thread(&mut owner, json!({})).await;
+    let mut other = harness.connect().await;
+    let (response, _) = other
+        .call("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(
+        response["error"]["message"],
+        format!("no rollout found for thread id {thread_id}")
+    );
+}
+
+#[tokio::test]
+async fn opted_out_notifications_are_not_sent() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect_raw();
+    client
+        .call_ok(
+            "initialize",
+            json!({"clientInfo": {"name": "quiet", "version": "1"}, "capabilities": {"optOutNotificationMethods": ["item/agentMessage/delta", "thread/started"]}}),
+        )
+        .await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    let messages = run_turn(&mut client, &thread_id, "hello").await;
+    let seen = methods(&messages);
+    assert!(
+        !seen
+            .iter()
+            .any(|m| m == "item/agentMessage/delta" || m == "thread/started"),
+        "{seen:?}"
+    );
+    assert!(seen.iter().any(|m| m == "item/completed"));
+}
