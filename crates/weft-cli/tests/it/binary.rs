@@ -167,3 +167,36 @@ async fn r36_sigterm_drains_running_turns_then_exits() {
     let status = child.wait().await.unwrap();
     assert!(status.success(), "exit 0 after the drain: {status}");
 }
+
+#[tokio::test]
+async fn openai_provider_uses_the_api_key() {
+    let mock = MockResponses::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .arg("app-server")
+        .env("WEFT_HOME", home.path())
+        .env("OPENAI_API_KEY", "sk-test-key")
+        .env("OPENAI_BASE_URL", mock.base_url())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut client = WireClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    client.initialize("weft-binary-test").await;
+    let thread = client.call_ok("thread/start", json!({})).await;
+    assert_eq!(thread["modelProvider"], "openai");
+    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
+    client
+        .call_ok(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "hi"}]}),
+        )
+        .await;
+    let (completed, _) = client.wait_for("turn/completed").await;
+    assert_eq!(completed["params"]["turn"]["status"], "completed");
+    let request = &mock.requests()[0];
+    assert_eq!(request.header("authorization"), Some("Bearer sk-test-key"));
+    client.close_input().await;
+    assert!(child.wait().await.unwrap().success());
+}

@@ -206,3 +206,70 @@ async fn interrupt_stops_stream_and_answers_before_completion() {
         "the cut message is not replayed"
     );
 }
+
+#[tokio::test]
+async fn reasoning_streams_and_is_replayed() {
+    let harness = Harness::start().await;
+    harness.mock.push(
+        Script::new()
+            .with_created()
+            .with_reasoning(&["thinking hard"], Some("raw thought"))
+            .with_message("answer"),
+    );
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    let messages = run_turn(&mut client, &thread_id, "think").await;
+    let seen = labels(&messages);
+    let started = seen
+        .iter()
+        .position(|m| m == "item/started:reasoning")
+        .expect("reasoning started");
+    let summary = seen
+        .iter()
+        .position(|m| m == "item/reasoning/summaryTextDelta")
+        .expect("summary delta");
+    let completed = seen
+        .iter()
+        .position(|m| m == "item/completed:reasoning")
+        .expect("reasoning completed");
+    assert!(started < summary && summary < completed, "{seen:?}");
+    let item = messages
+        .iter()
+        .find(|m| m["method"] == "item/completed" && m["params"]["item"]["type"] == "reasoning")
+        .unwrap();
+    assert_eq!(item["params"]["item"]["summary"], json!(["thinking hard"]));
+    run_turn(&mut client, &thread_id, "again").await;
+    let input = harness.mock.requests()[1].input().to_vec();
+    assert!(
+        input.iter().any(|item| item["type"] == "reasoning"),
+        "reasoning is replayed"
+    );
+}
+
+#[tokio::test]
+async fn config_overrides_apply() {
+    let mock = weft_test_support::mock::MockResponses::start().await;
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        crate::harness::config_toml(&mock.base_url(), ""),
+    )
+    .unwrap();
+    let core = weft_cli::build_core(
+        Some(home.path()),
+        &[
+            "model=\"other-model\"".to_owned(),
+            "approval_policy=untrusted".to_owned(),
+        ],
+    )
+    .unwrap();
+    let config = core.config_read(&weft_protocol::v2::ConfigReadParams::default());
+    assert_eq!(config.config["model"], "other-model");
+    assert_eq!(config.config["approval_policy"], "untrusted");
+    let bad = weft_cli::build_core(Some(home.path()), &["model_provider=nowhere".to_owned()]);
+    let message = format!("{:#}", bad.unwrap_err());
+    assert!(
+        message.contains("model_provider `nowhere` is not defined"),
+        "{message}"
+    );
+}
