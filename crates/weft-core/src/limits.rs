@@ -1,4 +1,5 @@
 //! Every bound of weft-core in one place (style.md §7). Each constant says why it has its value.
+//! `thread/list` page sizes belong to weft-store's index (`weft_store::limits`).
 
 use std::time::Duration;
 
@@ -26,24 +27,11 @@ pub const INTERRUPT_WAIT: Duration = Duration::from_secs(10);
 /// forever must not run forever; 256 is far above any real turn.
 pub const SAMPLING_REQUESTS_PER_TURN_MAX: usize = 256;
 
-/// Bytes of a tool output kept for the model (before truncation in the middle).
-pub const TOOL_OUTPUT_BYTES_MAX: usize = 10_000;
-
-/// Threads per `thread/list` page when the client asks for none.
-pub const THREAD_LIST_LIMIT_DEFAULT: u32 = 25;
-
-/// Largest `thread/list` page.
-pub const THREAD_LIST_LIMIT_MAX: u32 = 100;
-
-/// Largest `thread/list` `excludedThreadIds` list (larger lists are rejected).
-pub const EXCLUDED_THREAD_IDS_MAX: usize = 100;
-
 /// Turns or items per `thread/turns/list` / `thread/items/list` page by default.
 pub const HISTORY_PAGE_DEFAULT: u32 = 50;
 
 /// Largest `thread/turns/list` / `thread/items/list` page.
 pub const HISTORY_PAGE_MAX: u32 = 1000;
 
-const _: () = assert!(THREAD_LIST_LIMIT_DEFAULT <= THREAD_LIST_LIMIT_MAX);
 const _: () = assert!(HISTORY_PAGE_DEFAULT <= HISTORY_PAGE_MAX);
 const _: () = assert!(TURN_EVENT_QUEUE_DEPTH >= 2);

@@ -39,7 +39,8 @@ async fn http_500_fails_the_turn() {
     let tail: Vec<String> = labels(&messages).into_iter().rev().take(3).collect();
     assert_eq!(
         tail,
-        vec!["turn/completed", "thread/status/changed", "error"]
+        vec!["turn/completed", "error", "thread/status/changed"],
+        "as the reference: systemError status, then the error, then turn/completed"
     );
     let error = final_error(&messages);
     assert_eq!(error["willRetry"], false);

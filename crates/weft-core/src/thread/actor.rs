@@ -616,6 +616,8 @@ impl Actor {
                 );
                 self.record(kind::EVENT_MSG, line);
                 self.state.system_error = true;
+                // The reference reports systemError before the final error (checked side by side).
+                self.publish_status();
                 self.emit(ServerNotification::Error(ErrorNotification {
                     error: error.clone(),
                     will_retry: false,
@@ -708,6 +710,7 @@ async fn next_event(active: Option<&mut ActiveTurn>) -> TurnEvent {
                 message: "turn task stopped unexpectedly".to_owned(),
                 codex_error_info: Some(json!("internalServerError")),
                 additional_details: None,
+                misalignment: None,
             })),
         },
         None => std::future::pending().await,

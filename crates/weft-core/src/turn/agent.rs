@@ -94,6 +94,7 @@ async fn run(shared: &Shared, input: TurnInput) -> TurnOutcome {
         ),
         codex_error_info: Some(json!("other")),
         additional_details: None,
+        misalignment: None,
     })
 }
 
@@ -122,6 +123,7 @@ impl Turn<'_> {
                     "responseStreamDisconnected": {"httpStatusCode": error.http_status()}
                 })),
                 additional_details: Some(error.message()),
+                misalignment: None,
             };
             self.send(TurnEvent::Retrying(notice))
                 .await
@@ -358,6 +360,7 @@ fn turn_error(error: &ModelError) -> TurnError {
         message: error.message(),
         codex_error_info: Some(error.codex_error_info()),
         additional_details: None,
+        misalignment: None,
     }
 }
 

@@ -80,6 +80,9 @@ pub struct TurnError {
     /// The underlying error text.
     #[serde(default)]
     pub additional_details: Option<String>,
+    /// Explanation of a misalignment-policy stop (always null in weft).
+    #[serde(default)]
+    pub misalignment: Option<serde_json::Value>,
 }
 
 /// Token counts of one model response or of a sum of them.

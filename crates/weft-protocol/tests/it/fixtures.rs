@@ -218,6 +218,7 @@ pub(crate) fn turn_error() -> TurnError {
         message: "stream disconnected before completion".to_owned(),
         codex_error_info: Some(json!({"responseStreamDisconnected": {"httpStatusCode": 502}})),
         additional_details: Some("connection reset".to_owned()),
+        misalignment: None,
     }
 }
 

@@ -278,6 +278,7 @@ fn turn_error(error: &Value) -> TurnError {
         additional_details: text(error, "additional_details")
             .or_else(|| text(error, "additionalDetails"))
             .map(str::to_owned),
+        misalignment: None,
     }
 }
 
