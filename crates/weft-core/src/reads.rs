@@ -252,20 +252,17 @@ impl Core {
             Err(err) => return reply.send::<()>(Err(err)),
         };
         let path = row.rollout_path.clone();
-        let writer =
-            match tokio::task::spawn_blocking(move || RolloutWriter::open_append(&path)).await {
-                Ok(Ok(writer)) => writer,
-                Ok(Err(err)) => {
-                    return reply.send::<()>(Err(RpcError::internal(format!(
-                        "error resuming thread: {err}"
-                    ))));
-                }
-                Err(err) => {
-                    return reply.send::<()>(Err(RpcError::internal(format!(
-                        "error resuming thread: {err}"
-                    ))));
-                }
-            };
+        let opened = tokio::task::spawn_blocking(move || RolloutWriter::open_append(&path))
+            .await
+            .map_err(|err| err.to_string())
+            .and_then(|opened| opened.map_err(|err| err.to_string()));
+        let writer = match opened {
+            Ok(writer) => writer,
+            Err(err) => {
+                let message = format!("error resuming thread: {err}");
+                return reply.send::<()>(Err(RpcError::internal(message)));
+            }
+        };
         let handle = spawn(
             state,
             Some(writer),

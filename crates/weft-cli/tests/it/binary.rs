@@ -10,10 +10,22 @@ use weft_test_support::wire::WireClient;
 use crate::harness::config_toml;
 
 fn spawn(home: &std::path::Path) -> (Child, WireClient<ChildStdout, ChildStdin>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
+    spawn_with_env(home, &[])
+}
+
+fn spawn_with_env(
+    home: &std::path::Path,
+    env: &[(&str, String)],
+) -> (Child, WireClient<ChildStdout, ChildStdin>) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_weft"));
+    command
         .arg("app-server")
         .env("WEFT_HOME", home)
-        .env_remove("OPENAI_API_KEY")
+        .env_remove("OPENAI_API_KEY");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -172,17 +184,11 @@ async fn r36_sigterm_drains_running_turns_then_exits() {
 async fn openai_provider_uses_the_api_key() {
     let mock = MockResponses::start().await;
     let home = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
-        .arg("app-server")
-        .env("WEFT_HOME", home.path())
-        .env("OPENAI_API_KEY", "sk-test-key")
-        .env("OPENAI_BASE_URL", mock.base_url())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut client = WireClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    let env = [
+        ("OPENAI_API_KEY", "sk-test-key".to_owned()),
+        ("OPENAI_BASE_URL", mock.base_url()),
+    ];
+    let (mut child, mut client) = spawn_with_env(home.path(), &env);
     client.initialize("weft-binary-test").await;
     let thread = client.call_ok("thread/start", json!({})).await;
     assert_eq!(thread["modelProvider"], "openai");
