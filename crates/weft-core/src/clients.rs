@@ -39,8 +39,9 @@ pub enum Outbound {
     Response {
         /// Which request.
         to: ReplyTo,
-        /// Result JSON or error.
-        result: Result<serde_json::Value, RpcError>,
+        /// Result JSON (serialised once, here, so a large result is never held as a `Value`
+        /// tree) or error.
+        result: Result<Box<serde_json::value::RawValue>, RpcError>,
     },
 }
 
@@ -88,7 +89,11 @@ impl ClientSink {
     }
 
     /// Queues a response.
-    pub fn reply(&self, to: ReplyTo, result: Result<serde_json::Value, RpcError>) -> bool {
+    pub fn reply(
+        &self,
+        to: ReplyTo,
+        result: Result<Box<serde_json::value::RawValue>, RpcError>,
+    ) -> bool {
         self.send(Outbound::Response { to, result })
     }
 
@@ -118,7 +123,7 @@ impl Reply {
     /// Sends the result (serialising a success value).
     pub fn send<T: serde::Serialize>(self, result: Result<T, RpcError>) {
         let result = result.and_then(|value| {
-            serde_json::to_value(value)
+            serde_json::value::to_raw_value(&value)
                 .map_err(|err| RpcError::internal(format!("failed to serialize response: {err}")))
         });
         self.sink.reply(self.to, result);

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use weft_store::{Home, Rollout};
+use weft_store::{Home, RolloutDigest};
 use weft_store::{Index, ListPage, ListQuery, ThreadRow};
 
 use crate::error::CoreError;
@@ -97,10 +97,10 @@ impl Persistence {
         .await?
     }
 
-    /// Reads a whole rollout.
-    pub(crate) async fn load(&self, path: PathBuf) -> Result<Rollout, String> {
+    /// Reads what a resume or a full read needs from a rollout, in one fast pass.
+    pub(crate) async fn load(&self, path: PathBuf) -> Result<RolloutDigest, String> {
         tokio::task::spawn_blocking(move || {
-            weft_store::read_rollout(&path).map_err(|err| err.to_string())
+            weft_store::digest_rollout(&path).map_err(|err| err.to_string())
         })
         .await
         .map_err(|err| format!("store task failed: {err}"))?

@@ -12,7 +12,7 @@ use weft_protocol::v2::{
     ThreadStatusChangedNotification, ThreadTurnsListParams, ThreadTurnsListResponse, Turn,
     TurnItemsView,
 };
-use weft_store::{ListQuery, Rollout, RolloutWriter, ThreadRow};
+use weft_store::{ListQuery, RolloutDigest, RolloutWriter, ThreadRow};
 
 use crate::clients::{ClientSink, Reply};
 use crate::core::Core;
@@ -115,7 +115,7 @@ impl Core {
         let mut thread = row.to_thread(&self.shared().config.model_provider);
         if include_turns {
             let rollout = self.load_rollout(&row).await?;
-            thread.turns = rollout.turns();
+            thread.turns = rollout.turns;
             normalize_stale_turns(&mut thread.turns, None);
         }
         Ok(thread)
@@ -129,7 +129,7 @@ impl Core {
             .map_err(|err| RpcError::internal(format!("failed to read thread: {err}")))
     }
 
-    async fn load_rollout(&self, row: &ThreadRow) -> Result<Rollout, RpcError> {
+    async fn load_rollout(&self, row: &ThreadRow) -> Result<RolloutDigest, RpcError> {
         self.shared()
             .persistence
             .load(row.rollout_path.clone())
@@ -248,7 +248,7 @@ impl Core {
             Err(err) => return reply.send::<()>(Err(err)),
         };
         let state = match self.load_rollout(&row).await {
-            Ok(rollout) => self.state_from_rollout(&row, &rollout, &params),
+            Ok(rollout) => self.state_from_rollout(&row, rollout, &params),
             Err(err) => return reply.send::<()>(Err(err)),
         };
         let path = row.rollout_path.clone();
@@ -295,22 +295,20 @@ impl Core {
     fn state_from_rollout(
         &self,
         row: &ThreadRow,
-        rollout: &Rollout,
+        rollout: RolloutDigest,
         params: &ThreadResumeParams,
     ) -> ThreadState {
         let shared = self.shared();
-        let meta = rollout.meta();
+        let meta = &rollout.meta;
         let mut overrides = params.settings.clone();
-        let context = rollout.last_turn_context();
+        let context = rollout.last_turn_context.as_ref();
         let stored = |key: &str| {
             context
                 .and_then(|ctx| ctx.get(key))
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         };
-        overrides.model = overrides
-            .model
-            .or_else(|| rollout.last_model().map(str::to_owned));
+        overrides.model = overrides.model.or_else(|| rollout.last_model.clone());
         overrides.model_provider = overrides
             .model_provider
             .or_else(|| meta.model_provider.clone());
@@ -333,9 +331,9 @@ impl Core {
         {
             settings.sandbox = policy;
         }
-        let mut turns = rollout.turns();
+        let mut turns = rollout.turns;
         normalize_stale_turns(&mut turns, None);
-        let usage = rollout.last_token_usage().map(|usage| {
+        let usage = rollout.last_token_usage.map(|usage| {
             (
                 usage,
                 turns.last().map(|turn| turn.id.clone()).unwrap_or_default(),
@@ -351,7 +349,7 @@ impl Core {
                 created_at: meta.created_at.timestamp(),
                 updated_at: row.updated_at_ms.div_euclid(1000),
                 recency_at: row.recency_at_ms.div_euclid(1000),
-                preview: rollout.preview(),
+                preview: rollout.preview,
                 name: row.name.clone(),
                 path: Some(row.rollout_path.clone()),
                 ephemeral: false,
@@ -364,7 +362,7 @@ impl Core {
                 pending_session_meta: None,
             },
             settings,
-            history: rollout.model_history(),
+            history: rollout.model_history,
             turns,
             usage,
             system_error: false,

@@ -26,7 +26,8 @@ pub use index::{Index, IndexError, ListPage, ListQuery, SyncReport, ThreadRow};
 pub use layout::{Home, RolloutFile, RolloutFileName, move_rollout, parse_rollout_file_name};
 pub use line::RolloutLine;
 pub use reader::{
-    ReadError, Rollout, SessionMeta, interrupt_open_turns, parse_rollout, read_rollout,
+    DigestOptions, ReadError, Rollout, RolloutDigest, SessionMeta, digest_rollout,
+    digest_rollout_with, interrupt_open_turns, parse_rollout, read_rollout,
 };
 pub use session_index::{SessionIndexError, append_thread_name, read_thread_names, thread_name};
 pub use summary::{RolloutSummary, summarize_rollout};
@@ -38,4 +39,5 @@ const _: () = {
     assert_send::<Index>();
     assert_send::<RolloutWriter>();
     assert_send::<Rollout>();
+    assert_send::<RolloutDigest>();
 };

@@ -37,6 +37,48 @@ pub const TAIL_CHUNK_BYTES: usize = 64 * 1024;
 /// broken lines in a row mean real corruption, where a slow but exact scan is the better trade.
 pub const TAIL_LINES_TRIED_MAX: usize = 16;
 
+/// Bytes each [`crate::digest_rollout`] worker reads from the file at a time.
+///
+/// The block is reused for the whole range, so it stays in cache while its lines are parsed;
+/// 256 KiB holds hundreds of ordinary lines (a line longer than a block grows the buffer, up
+/// to [`LINE_BYTES_MAX`]) and makes the read syscalls negligible. Larger blocks measured no
+/// faster and fault in more memory per worker.
+pub const DIGEST_BLOCK_BYTES: usize = 256 * 1024;
+
+/// Smallest share of a rollout worth a [`crate::digest_rollout`] thread of its own, in bytes.
+///
+/// Starting a thread costs tens of microseconds and parsing 1 MiB a few milliseconds, so
+/// below this a file (most rollouts are tens of KB) is read by the calling thread alone.
+pub const DIGEST_REGION_BYTES_MIN: u64 = 1024 * 1024;
+
+/// Most threads one [`crate::digest_rollout`] uses.
+///
+/// A resume is latency-bound and parsing scales with cores, but one resume should not take
+/// over a large server; past 8 threads the file read and the sequential fold dominate anyway.
+pub const DIGEST_THREADS_MAX: usize = 8;
+
+/// Pieces per thread a rollout is cut into by [`crate::digest_rollout`].
+///
+/// Threads take pieces from a shared counter, so more pieces than threads even out threads
+/// that run slower (a fresh allocator arena, a busy core), and the fold of finished pieces
+/// overlaps with the parsing of later ones. Four leaves pieces of megabytes on a large file,
+/// where the per-piece costs (a seek, a partial line read twice) are negligible.
+pub const DIGEST_PIECES_PER_THREAD: usize = 4;
+
+/// How much a [`crate::digest_rollout`] worker reads at a time past the end of its piece, in
+/// bytes, where only the piece's last line is still being finished.
+///
+/// Lines are typically a few hundred bytes, so a whole block read there would mostly be the
+/// next piece's bytes, read twice; a longer last line just takes a few more reads.
+pub const DIGEST_PAST_END_READ_BYTES: usize = 16 * 1024;
+
+/// Fewest bytes a rollout line that matters to the digest takes (envelope, timestamp, a short
+/// payload), used to reserve the per-piece fact vector once.
+///
+/// The vector is reserved once per piece: an estimate that is too low makes it grow and copy
+/// its facts, one that is too high only reserves address space that is never written.
+pub const DIGEST_FACT_BYTES_MIN: u64 = 128;
+
 /// Files up to this size are summarised for the index by reading every line, in bytes.
 ///
 /// Most rollouts are small (one turn is ~40 KB, most of it base instructions), and a full pass
@@ -121,3 +163,8 @@ const _: () = assert!(SUMMARY_TAIL_BYTES <= SUMMARY_TAIL_BYTES_MAX);
 const _: () = assert!(SUMMARY_FULL_READ_BYTES_MAX <= SUMMARY_HEAD_BYTES_MAX);
 const _: () = assert!(SUMMARY_HEAD_BYTES_MAX <= ROLLOUT_BYTES_MAX);
 const _: () = assert!(TAIL_LINES_TRIED_MAX >= 2);
+const _: () = assert!(DIGEST_BLOCK_BYTES <= LINE_BYTES_MAX);
+const _: () = assert!(DIGEST_THREADS_MAX >= 1);
+const _: () = assert!(DIGEST_REGION_BYTES_MIN >= DIGEST_BLOCK_BYTES as u64);
+const _: () = assert!(DIGEST_PAST_END_READ_BYTES <= DIGEST_BLOCK_BYTES);
+const _: () = assert!(DIGEST_PIECES_PER_THREAD >= 1);

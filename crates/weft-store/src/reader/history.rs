@@ -3,47 +3,91 @@
 //! The history is what the next model request carries unchanged after a cold resume, so the
 //! rollout-only bookkeeping is stripped here and nowhere else.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::limits::COMPACTED_USER_HISTORY_BYTES_MAX;
 use crate::line::{RolloutLine, kind};
 
 /// Field the reference adds to response items in the rollout only.
-const PASSTHROUGH_FIELD: &str = "internal_chat_message_metadata_passthrough";
+pub(crate) const PASSTHROUGH_FIELD: &str = "internal_chat_message_metadata_passthrough";
 
 pub(super) fn model_history(lines: &[RolloutLine]) -> Vec<Value> {
-    let mut history: Vec<Value> = Vec::new();
+    let mut builder = HistoryBuilder::default();
     for line in lines {
         match line.kind.as_str() {
-            kind::RESPONSE_ITEM => {
-                if let Some(item) = model_item(&line.payload) {
-                    history.push(item);
-                }
-            }
-            kind::COMPACTED => history = compacted_history(&line.payload, &history),
+            kind::RESPONSE_ITEM => builder.push(model_item(&line.payload)),
+            kind::COMPACTED => builder.compact(&line.payload),
             kind::EVENT_MSG if line.payload_kind() == Some("thread_rolled_back") => {
                 let turns = line
                     .payload
                     .get("num_turns")
                     .and_then(Value::as_u64)
                     .unwrap_or(0);
-                drop_last_user_turns(&mut history, turns);
+                builder.roll_back(turns);
             }
             _ => {}
         }
     }
-    history
+    builder.finish()
+}
+
+/// Folds `response_item`, `compacted` and `thread_rolled_back` lines, in file order, into the
+/// model history.
+#[derive(Debug, Default)]
+pub(crate) struct HistoryBuilder {
+    history: Vec<Value>,
+}
+
+impl HistoryBuilder {
+    /// A `response_item`, as [`model_item`] made it (`None`: not for the model).
+    pub(crate) fn push(&mut self, item: Option<Value>) {
+        if let Some(item) = item {
+            self.history.push(item);
+        }
+    }
+
+    /// A `compacted` line: its payload replaces everything so far.
+    pub(crate) fn compact(&mut self, payload: &Value) {
+        self.history = compacted_history(payload, &self.history);
+    }
+
+    /// A `thread_rolled_back` event dropping `user_turns` turns.
+    pub(crate) fn roll_back(&mut self, user_turns: u64) {
+        drop_last_user_turns(&mut self.history, user_turns);
+    }
+
+    /// The history, oldest item first.
+    pub(crate) fn finish(self) -> Vec<Value> {
+        self.history
+    }
 }
 
 /// The payload as the model sees it; `None` for items that never go back to the model.
-fn model_item(payload: &Value) -> Option<Value> {
+pub(crate) fn model_item(payload: &Value) -> Option<Value> {
     let object = payload.as_object()?;
-    if object.get("type").and_then(Value::as_str) == Some("ghost_snapshot") {
+    if is_ghost_snapshot(object) {
         return None;
     }
     let mut object = object.clone();
     object.shift_remove(PASSTHROUGH_FIELD);
     Some(Value::Object(object))
+}
+
+/// [`model_item`] of an owned payload, without copying it.
+pub(crate) fn model_item_owned(payload: Value) -> Option<Value> {
+    let Value::Object(mut object) = payload else {
+        return None;
+    };
+    if is_ghost_snapshot(&object) {
+        return None;
+    }
+    object.shift_remove(PASSTHROUGH_FIELD);
+    Some(Value::Object(object))
+}
+
+/// Whether a response item is a `ghost_snapshot` (undo bookkeeping, never sent to the model).
+pub(crate) fn is_ghost_snapshot(object: &Map<String, Value>) -> bool {
+    object.get("type").and_then(Value::as_str) == Some("ghost_snapshot")
 }
 
 /// `thread_rolled_back`: cuts history at the start of the `turns`-th last real user message.

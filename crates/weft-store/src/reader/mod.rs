@@ -5,10 +5,18 @@
 //! and the rest is interpreted best effort, so a damaged tail never loses what came before it.
 //! Only two things are fatal: an empty file (`empty session file`, as the reference says) and a
 //! file with no usable `session_meta`.
+//!
+//! Two readers share this module's interpretation of lines. [`read_rollout`] keeps every line
+//! as a [`RolloutLine`] (`thread/read`, forks, tests); [`digest_rollout`] reads only what a
+//! cold resume needs, in one parallel pass that never builds the payloads it does not return.
+//! Both reduce lines to the events of `record` and fold them with the same builders
+//! (`turns::TurnsBuilder`, `history::HistoryBuilder`).
 
+mod digest;
 mod history;
 mod items;
 mod meta;
+mod record;
 mod turns;
 mod usage;
 
@@ -23,6 +31,7 @@ use crate::limits::{LINE_BYTES_MAX, ROLLOUT_BYTES_MAX};
 use crate::line::{RolloutLine, kind};
 use crate::scan::{CappedLines, RawLine};
 
+pub use digest::{DigestOptions, RolloutDigest, digest_rollout, digest_rollout_with};
 pub(crate) use items::user_message_text;
 pub use meta::{GitInfo, HistoryMode, MetaError, SessionMeta, source_kind, wire_session_source};
 

@@ -8,22 +8,19 @@
 //! implicit turns, one per user message. Ids that the file does not carry are derived
 //! deterministically from the thread id and the line position, so repeated reads agree.
 
-use serde_json::Value;
 use uuid::Uuid;
-use weft_protocol::v2::{ItemBody, ThreadItem, Turn, TurnError, TurnItemsView, TurnStatus};
+use weft_protocol::v2::{ItemBody, ThreadItem, Turn, TurnItemsView, TurnStatus};
 
-use super::items::{camelize_keys, core_item_to_wire, legacy_event_to_wire, typed_item};
+use super::items::{legacy_event_to_wire, typed_item};
 use super::meta::SessionMeta;
+use super::record::{Event, LegacyEvent, TurnEnd, event_of_line, upsert_item};
 use crate::line::{RolloutLine, kind};
 
 pub(super) fn build_turns(meta: &SessionMeta, lines: &[RolloutLine]) -> Vec<Turn> {
-    let mut builder = TurnsBuilder {
-        thread_id: meta.id,
-        turns: Vec::new(),
-    };
+    let mut builder = TurnsBuilder::new(meta.id);
     for (index, line) in lines.iter().enumerate() {
         if line.kind == kind::EVENT_MSG {
-            builder.event(index, line);
+            builder.event(index, event_of_line(line));
         }
     }
     builder.finish()
@@ -42,42 +39,41 @@ struct Draft {
     legacy_items: Vec<ThreadItem>,
 }
 
-struct TurnsBuilder {
+/// Folds the events of a rollout, in file order, into wire turns.
+pub(crate) struct TurnsBuilder {
     thread_id: Uuid,
     turns: Vec<Draft>,
 }
 
-/// Line time in Unix seconds and milliseconds.
-fn line_times(line: &RolloutLine) -> (Option<i64>, Option<i64>) {
-    let time = line.time();
-    (
-        time.map(|time| time.timestamp()),
-        time.map(|time| time.timestamp_millis()),
-    )
-}
-
-fn int(payload: &Value, key: &str) -> Option<i64> {
-    payload.get(key).and_then(Value::as_i64)
-}
-
-fn text<'a>(payload: &'a Value, key: &str) -> Option<&'a str> {
-    payload.get(key).and_then(Value::as_str)
-}
-
 impl TurnsBuilder {
-    fn event(&mut self, index: usize, line: &RolloutLine) {
-        let payload = &line.payload;
-        match line.payload_kind().unwrap_or_default() {
-            "task_started" | "turn_started" => self.start(index, line),
-            "task_complete" | "turn_complete" => self.complete(line),
-            "turn_aborted" => self.abort(line),
-            "item_completed" => self.item_completed(line),
-            "thread_rolled_back" => {
-                let dropped = int(payload, "num_turns").and_then(|n| usize::try_from(n).ok());
-                let keep = self.turns.len().saturating_sub(dropped.unwrap_or(0));
+    /// A builder for the thread `thread_id` (the seed of derived ids).
+    pub(crate) fn new(thread_id: Uuid) -> TurnsBuilder {
+        TurnsBuilder {
+            thread_id,
+            turns: Vec::new(),
+        }
+    }
+
+    /// Applies the event of the `index`-th valid line of the file.
+    pub(crate) fn event(&mut self, index: usize, event: Event) {
+        match event {
+            Event::Started {
+                turn_id,
+                root_turn_id,
+                started_at,
+            } => self.start(index, turn_id, root_turn_id, started_at),
+            Event::Ended(end) => self.end(end),
+            Event::ItemsCompleted { turn_id, items } => {
+                if !items.is_empty() {
+                    self.items_completed(turn_id.as_deref(), items);
+                }
+            }
+            Event::RolledBack { turns, .. } => {
+                let keep = self.turns.len().saturating_sub(turns);
                 self.turns.truncate(keep);
             }
-            _ => self.legacy_item(index, line),
+            Event::Legacy(legacy) => self.legacy_item(index, &legacy),
+            Event::Other => {}
         }
     }
 
@@ -85,12 +81,16 @@ impl TurnsBuilder {
         Uuid::new_v5(&self.thread_id, format!("rollout-line-{index}").as_bytes()).to_string()
     }
 
-    fn start(&mut self, index: usize, line: &RolloutLine) {
+    fn start(
+        &mut self,
+        index: usize,
+        turn_id: Option<String>,
+        root_turn_id: Option<String>,
+        started_at: Option<i64>,
+    ) {
         self.close_open(TurnStatus::Interrupted);
-        let payload = &line.payload;
-        let id = text(payload, "turn_id").map_or_else(|| self.derived_id(index), str::to_owned);
-        let root = text(payload, "root_turn_id").map_or_else(|| id.clone(), str::to_owned);
-        let started_at = int(payload, "started_at").or(line_times(line).0);
+        let id = turn_id.unwrap_or_else(|| self.derived_id(index));
+        let root = root_turn_id.unwrap_or_else(|| id.clone());
         self.turns.push(Draft::new(id, root, started_at, false));
     }
 
@@ -117,78 +117,53 @@ impl TurnsBuilder {
         self.turns.get_mut(position)
     }
 
-    fn complete(&mut self, line: &RolloutLine) {
-        let payload = &line.payload;
-        let error = payload
-            .get("error")
-            .filter(|error| !error.is_null())
-            .map(turn_error);
-        let status = if error.is_some() {
-            TurnStatus::Failed
-        } else {
-            TurnStatus::Completed
-        };
-        self.end(line, status, error);
-    }
-
-    fn abort(&mut self, line: &RolloutLine) {
-        self.end(line, TurnStatus::Interrupted, None);
-    }
-
-    fn end(&mut self, line: &RolloutLine, status: TurnStatus, error: Option<TurnError>) {
-        let payload = &line.payload;
-        let line_secs = line_times(line).0;
-        let Some(draft) = self.target(text(payload, "turn_id")) else {
+    fn end(&mut self, end: TurnEnd) {
+        let Some(draft) = self.target(end.turn_id.as_deref()) else {
             tracing::debug!("turn end without a matching turn; ignored");
             return;
         };
         draft.open = false;
-        draft.turn.status = status;
-        draft.turn.error = error;
-        draft.turn.started_at = draft.turn.started_at.or(int(payload, "started_at"));
-        draft.turn.completed_at = int(payload, "completed_at").or(line_secs);
-        draft.turn.duration_ms = int(payload, "duration_ms");
+        draft.turn.status = end.status;
+        draft.turn.error = end.error.map(|error| *error);
+        draft.turn.started_at = draft.turn.started_at.or(end.started_at);
+        draft.turn.completed_at = end.completed_at;
+        draft.turn.duration_ms = end.duration_ms;
     }
 
-    fn item_completed(&mut self, line: &RolloutLine) {
-        let payload = &line.payload;
-        // The reference drops items whose event lacks the thread id; so does weft.
-        if payload.get("thread_id").is_none_or(Value::is_null) {
+    fn items_completed(&mut self, turn_id: Option<&str>, items: Vec<ThreadItem>) {
+        let Some(draft) = self.target(turn_id) else {
+            tracing::debug!("item_completed outside any turn; skipped");
+            return;
+        };
+        if draft.core_items.is_empty() {
+            // The run is already merged in itself: it becomes the turn's list as it is.
+            draft.core_items = items;
             return;
         }
-        let Some(wire) = payload.get("item").and_then(core_item_to_wire) else {
-            tracing::debug!("item_completed without a usable item; skipped");
-            return;
-        };
-        let line_ms = line_times(line).1;
-        let started = int(payload, "started_at_ms").or(line_ms);
-        let completed = int(payload, "completed_at_ms").or(line_ms);
-        let Some(item) = typed_item(wire, started, completed) else {
-            return;
-        };
-        match self.target(text(payload, "turn_id")) {
-            Some(draft) => upsert_item(&mut draft.core_items, item),
-            None => tracing::debug!("item_completed outside any turn; skipped"),
+        for item in items {
+            upsert_item(&mut draft.core_items, item);
         }
     }
 
-    fn legacy_item(&mut self, index: usize, line: &RolloutLine) {
+    fn legacy_item(&mut self, index: usize, legacy: &LegacyEvent) {
         let fallback_id = self.derived_id(index);
-        let Some(wire) = legacy_event_to_wire(&line.payload, &fallback_id) else {
+        let Some(wire) = legacy_event_to_wire(&legacy.payload, &fallback_id) else {
             return;
         };
-        let is_user = line.payload_kind() == Some("user_message");
-        let line_ms = line_times(line).1;
-        let Some(item) = typed_item(wire, line_ms, line_ms) else {
+        let is_user = legacy
+            .payload
+            .get("type")
+            .and_then(serde_json::Value::as_str)
+            == Some("user_message");
+        let Some(item) = typed_item(wire, legacy.line_ms, legacy.line_ms) else {
             return;
         };
         if self.needs_implicit_turn(is_user) {
             self.close_open(TurnStatus::Interrupted);
-            let started_at = line_times(line).0;
             self.turns.push(Draft::new(
                 fallback_id.clone(),
                 fallback_id,
-                started_at,
+                legacy.line_secs,
                 true,
             ));
         }
@@ -208,7 +183,8 @@ impl TurnsBuilder {
         }
     }
 
-    fn finish(self) -> Vec<Turn> {
+    /// The turns, in file order.
+    pub(crate) fn finish(self) -> Vec<Turn> {
         self.turns.into_iter().map(Draft::into_turn).collect()
     }
 }
@@ -257,36 +233,4 @@ impl Draft {
 
 fn is_user_message(item: &ThreadItem) -> bool {
     matches!(item.body, ItemBody::UserMessage { .. })
-}
-
-/// Adds an item, or replaces the earlier item with the same id (a re-completed item).
-fn upsert_item(items: &mut Vec<ThreadItem>, item: ThreadItem) {
-    match items.iter_mut().find(|existing| existing.id() == item.id()) {
-        Some(existing) => *existing = item,
-        None => items.push(item),
-    }
-}
-
-/// `task_complete.error` (`{message, codex_error_info}`, snake_case) as a wire `TurnError`.
-fn turn_error(error: &Value) -> TurnError {
-    let info = error
-        .get("codex_error_info")
-        .or_else(|| error.get("codexErrorInfo"));
-    TurnError {
-        message: text(error, "message").unwrap_or_default().to_owned(),
-        codex_error_info: info.filter(|info| !info.is_null()).map(codex_error_info),
-        additional_details: text(error, "additional_details")
-            .or_else(|| text(error, "additionalDetails"))
-            .map(str::to_owned),
-        misalignment: None,
-    }
-}
-
-/// `CodexErrorInfo` from snake_case (`"context_window_exceeded"`,
-/// `{"http_connection_failed": {"http_status_code": 502}}`) to the wire's camelCase.
-fn codex_error_info(info: &Value) -> Value {
-    match info {
-        Value::String(name) => Value::String(super::items::snake_to_camel(name)),
-        other => camelize_keys(other),
-    }
 }

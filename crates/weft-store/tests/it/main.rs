@@ -1,5 +1,6 @@
 //! weft-store's integration tests: one binary (style.md §8), one module per area.
 
+mod digest;
 mod index;
 mod layout;
 mod list;

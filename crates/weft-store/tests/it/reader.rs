@@ -148,7 +148,7 @@ fn failed_interrupted_and_open_turns() {
     let errors = serde_json::to_value([&turns[0].error, &turns[1].error]).expect("json");
     assert_eq!(
         errors[0],
-        json!({"message": "bad request", "codexErrorInfo": "badRequest", "additionalDetails": null})
+        json!({"message": "bad request", "codexErrorInfo": "badRequest", "additionalDetails": null, "misalignment": null})
     );
     assert_eq!(
         errors[1]["codexErrorInfo"],

@@ -1,0 +1,263 @@
+//! Reading JSON the way `serde_json::Value` would, without building a `Value`.
+//!
+//! The digest must accept and reject exactly the lines the full reader does, and that reader
+//! parses every payload into a `Value`. `serde_json`'s own `IgnoredAny` is not enough for that:
+//! it skips without checking number ranges (`1e400`), `\u` surrogates, UTF-8 inside strings or
+//! the nesting limit. So everything the digest does not keep goes through [`Checked`], which
+//! drives the same `deserialize_any` paths a `Value` does — in the same deserializer, hence
+//! with the same depth budget — and throws the result away. [`Scalar`] does the same but keeps
+//! leaf values, so fields read through it behave like `Value::as_str` / `as_i64` /
+//! `is_null`: a field of an unexpected type reads as absent instead of failing the line.
+//!
+//! [`LineContext::bail`] is the escape hatch of the fast parser: a shape it does not handle
+//! aborts the parse with a marked error, and the caller reads the line again with the exact,
+//! slow reader.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use super::value::ValueScratch;
+
+/// What the parse of the lines of one piece shares with its visitors: whether the fast parser
+/// gave up on the current line (as opposed to the line being invalid), whether the preview
+/// text is still wanted, and scratch space for building values.
+#[derive(Debug, Default)]
+pub(super) struct LineContext {
+    bailed: Cell<bool>,
+    preview_found: Cell<bool>,
+    scratch: ValueScratch,
+}
+
+impl LineContext {
+    /// Scratch space for building history values, reused from line to line.
+    pub(super) fn scratch(&self) -> &ValueScratch {
+        &self.scratch
+    }
+
+    /// Whether user-message text is still wanted for the preview (only the first counts).
+    pub(super) fn wants_preview(&self) -> bool {
+        !self.preview_found.get()
+    }
+
+    /// Records that a preview candidate was found; later ones are not collected.
+    pub(super) fn preview_found(&self) {
+        self.preview_found.set(true);
+    }
+
+    /// Marks the line for the slow reader and returns the error that aborts the fast parse.
+    pub(super) fn bail<E: de::Error>(&self) -> E {
+        self.bailed.set(true);
+        E::custom("shape left to the full reader")
+    }
+
+    /// Whether [`LineContext::bail`] was called since the last [`LineContext::reset`].
+    pub(super) fn bailed(&self) -> bool {
+        self.bailed.get()
+    }
+
+    /// Clears the mark before the next line.
+    pub(super) fn reset(&self) {
+        self.bailed.set(false);
+    }
+}
+
+/// Any JSON value, validated as a `Value` would be, then dropped.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Checked;
+
+impl<'de> de::Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Checked, D::Error> {
+        deserializer.deserialize_any(CheckedVisitor)
+    }
+}
+
+struct CheckedVisitor;
+
+impl<'de> Visitor<'de> for CheckedVisitor {
+    type Value = Checked;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _value: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_i64<E>(self, _value: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_u64<E>(self, _value: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_f64<E>(self, _value: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_str<E>(self, _value: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_unit<E>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_none<E>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        while map.next_key::<Checked>()?.is_some() {
+            map.next_value::<Checked>()?;
+        }
+        Ok(Checked)
+    }
+}
+
+/// A leaf value kept for reading, or a checked composite. Numbers are normalised as `Value`
+/// normalises them (a non-negative `i64` is a `U64`), so the accessors agree with `Value`'s.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Scalar<'de> {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool,
+    /// A non-negative integer.
+    U64(u64),
+    /// A negative integer.
+    I64(i64),
+    /// A number with a fraction or exponent, or an integer too large for 64 bits.
+    F64,
+    /// A string, borrowed from the line when it has no escapes.
+    Str(Cow<'de, str>),
+    /// An array or object (validated, not kept).
+    Composite,
+}
+
+impl Scalar<'_> {
+    /// `Value::as_str`, owned.
+    pub(super) fn into_string(self) -> Option<String> {
+        match self {
+            Scalar::Str(text) => Some(text.into_owned()),
+            _ => None,
+        }
+    }
+
+    /// `Value::as_i64`.
+    pub(super) fn as_i64(&self) -> Option<i64> {
+        match *self {
+            Scalar::U64(value) => i64::try_from(value).ok(),
+            Scalar::I64(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// `Value::is_null`.
+    pub(super) fn is_null(&self) -> bool {
+        matches!(self, Scalar::Null)
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Scalar<'de>, D::Error> {
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _value: bool) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Bool)
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Scalar<'de>, E> {
+        Ok(match u64::try_from(value) {
+            Ok(value) => Scalar::U64(value),
+            Err(_) => Scalar::I64(value),
+        })
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::U64(value))
+    }
+
+    fn visit_f64<E>(self, _value: f64) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::F64)
+    }
+
+    fn visit_borrowed_str<E>(self, value: &'de str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Str(Cow::Borrowed(value)))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Str(Cow::Owned(value.to_owned())))
+    }
+
+    fn visit_unit<E>(self) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Scalar<'de>, A::Error> {
+        CheckedVisitor.visit_seq(seq).map(|_| Scalar::Composite)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Scalar<'de>, A::Error> {
+        CheckedVisitor.visit_map(map).map(|_| Scalar::Composite)
+    }
+}
+
+/// An object key (or any string), borrowed when it has no escapes.
+#[derive(Debug)]
+pub(super) struct Key<'de>(pub(super) Cow<'de, str>);
+
+impl Key<'_> {
+    /// The key text.
+    pub(super) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key<'de>, D::Error> {
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E>(self, value: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Borrowed(value)))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(value.to_owned())))
+    }
+}
