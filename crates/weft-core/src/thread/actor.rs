@@ -162,19 +162,7 @@ impl Actor {
         let mut turns = Vec::new();
         if include_turns {
             turns = self.state.turns.clone();
-            if let Some(active) = &self.active {
-                turns.push(Turn {
-                    id: active.turn_id.to_string(),
-                    root_turn_id: Some(active.turn_id.to_string()),
-                    items: active.items.clone(),
-                    items_view: TurnItemsView::Full,
-                    status: TurnStatus::InProgress,
-                    error: None,
-                    started_at: Some(active.started_at),
-                    completed_at: None,
-                    duration_ms: None,
-                });
-            }
+            turns.extend(self.active_snapshot());
             let running = self
                 .active
                 .as_ref()
@@ -182,6 +170,63 @@ impl Actor {
             normalize_stale_turns(&mut turns, running.as_deref());
         }
         self.state.to_wire(self.status(), turns)
+    }
+
+    /// The `thread/resume` result, serialised. A long history is moved into the response and
+    /// back rather than cloned: a 10,000-item thread is answered without copying its items.
+    fn serialized_resume_response(
+        &mut self,
+        include_turns: bool,
+    ) -> Result<Box<serde_json::value::RawValue>, RpcError> {
+        let mut turns = if include_turns {
+            std::mem::take(&mut self.state.turns)
+        } else {
+            Vec::new()
+        };
+        let live = include_turns.then(|| self.active_snapshot()).flatten();
+        let pushed = live.is_some();
+        turns.extend(live);
+        let thread = self.state.to_wire(self.status(), turns);
+        let response = ThreadResumeResponse {
+            base: self.deps.shared.start_response(&self.state, thread),
+            collaboration_mode: Some(json!({
+                "mode": "default",
+                "settings": {
+                    "model": self.state.settings.model,
+                    "reasoning_effort": self.state.settings.reasoning_effort,
+                    "developer_instructions": self.state.settings.developer_instructions,
+                },
+            })),
+            initial_turns_page: None,
+            turns_backwards_cursor: None,
+            items_backwards_cursor: None,
+        };
+        let serialized = serde_json::value::to_raw_value(&response)
+            .map_err(|err| RpcError::internal(format!("failed to serialize response: {err}")));
+        if include_turns {
+            let mut turns = response.base.thread.turns;
+            if pushed {
+                turns.pop();
+            }
+            self.state.turns = turns;
+        }
+        serialized
+    }
+
+    /// The running turn as a resuming client sees it: completed items only (R22).
+    fn active_snapshot(&self) -> Option<Turn> {
+        let active = self.active.as_ref()?;
+        Some(Turn {
+            id: active.turn_id.to_string(),
+            root_turn_id: Some(active.turn_id.to_string()),
+            items: active.items.clone(),
+            items_view: TurnItemsView::Full,
+            status: TurnStatus::InProgress,
+            error: None,
+            started_at: Some(active.started_at),
+            completed_at: None,
+            duration_ms: None,
+        })
     }
 
     fn resume(&mut self, sink: ClientSink, reply: Reply, include_turns: bool) {
@@ -192,17 +237,8 @@ impl Actor {
             return reply.send::<()>(Err(RpcError::no_rollout_found(&id)));
         }
         self.subscribers.insert(sink.id(), sink.clone());
-        let base = self
-            .deps
-            .shared
-            .start_response(&self.state, self.snapshot(include_turns));
-        reply.send(Ok(ThreadResumeResponse {
-            base,
-            collaboration_mode: None,
-            initial_turns_page: None,
-            turns_backwards_cursor: None,
-            items_backwards_cursor: None,
-        }));
+        let response = self.serialized_resume_response(include_turns);
+        reply.sink.reply(reply.to, response);
         if include_turns && let Some((usage, turn_id)) = &self.state.usage {
             sink.notify(Arc::new(ServerNotification::ThreadTokenUsageUpdated(
                 ThreadTokenUsageUpdatedNotification {
