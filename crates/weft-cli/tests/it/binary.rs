@@ -70,33 +70,62 @@ async fn binary_serves_a_turn_over_stdio() {
     assert!(status.success(), "weft exits 0 on stdin EOF: {status}");
 }
 
-#[tokio::test]
-async fn stdin_closed_mid_turn_leaves_a_valid_rollout() {
+/// A running binary whose first turn has streamed `first` and waits at a gate before `rest`.
+struct GatedTurn {
+    _mock: MockResponses,
+    _home: tempfile::TempDir,
+    child: Child,
+    client: WireClient<ChildStdout, ChildStdin>,
+    gate: weft_test_support::mock::Gate,
+    thread: Value,
+}
+
+async fn gated_turn(first: &str, rest: &str) -> GatedTurn {
     let mock = MockResponses::start().await;
     let mut script = Script::new()
         .with_created()
         .with_message_added()
-        .with_text_delta("part one ");
+        .with_text_delta(first);
     let gate = script.gate();
-    mock.push(script.with_text_delta("part two").with_message_done());
+    mock.push(script.with_text_delta(rest).with_message_done());
     let home = tempfile::tempdir().unwrap();
     std::fs::write(
         home.path().join("config.toml"),
         config_toml(&mock.base_url(), ""),
     )
     .unwrap();
-    let (mut child, mut client) = spawn(home.path());
+    let (child, mut client) = spawn(home.path());
     client.initialize("weft-binary-test").await;
-    let thread = client.call_ok("thread/start", json!({})).await;
-    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
-    let path = thread["thread"]["path"].as_str().unwrap().to_owned();
+    let thread = client.call_ok("thread/start", json!({})).await["thread"].clone();
+    let input = json!([{"type": "text", "text": "hi"}]);
     client
         .call_ok(
             "turn/start",
-            json!({"threadId": thread_id, "input": [{"type": "text", "text": "hi"}]}),
+            json!({"threadId": thread["id"], "input": input}),
         )
         .await;
     client.wait_for("item/agentMessage/delta").await;
+    GatedTurn {
+        _mock: mock,
+        _home: home,
+        child,
+        client,
+        gate,
+        thread,
+    }
+}
+
+#[tokio::test]
+async fn stdin_closed_mid_turn_leaves_a_valid_rollout() {
+    let GatedTurn {
+        _mock,
+        _home,
+        mut child,
+        mut client,
+        gate,
+        thread,
+    } = gated_turn("part one ", "part two").await;
+    let path = thread["path"].as_str().unwrap().to_owned();
     client.close_input().await;
     // The turn goes on without the client; release the model and let the server finish.
     gate.release();
@@ -118,30 +147,15 @@ async fn stdin_closed_mid_turn_leaves_a_valid_rollout() {
 
 #[tokio::test]
 async fn r36_sigterm_drains_running_turns_then_exits() {
-    let mock = MockResponses::start().await;
-    let mut script = Script::new()
-        .with_created()
-        .with_message_added()
-        .with_text_delta("draining ");
-    let gate = script.gate();
-    mock.push(script.with_text_delta("done").with_message_done());
-    let home = tempfile::tempdir().unwrap();
-    std::fs::write(
-        home.path().join("config.toml"),
-        config_toml(&mock.base_url(), ""),
-    )
-    .unwrap();
-    let (mut child, mut client) = spawn(home.path());
-    client.initialize("weft-binary-test").await;
-    let thread = client.call_ok("thread/start", json!({})).await;
-    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
-    client
-        .call_ok(
-            "turn/start",
-            json!({"threadId": thread_id, "input": [{"type": "text", "text": "hi"}]}),
-        )
-        .await;
-    client.wait_for("item/agentMessage/delta").await;
+    let GatedTurn {
+        _mock,
+        _home,
+        mut child,
+        mut client,
+        gate,
+        thread,
+    } = gated_turn("draining ", "done").await;
+    let thread_id = thread["id"].as_str().unwrap().to_owned();
 
     let pid = child.id().expect("running").to_string();
     let killed = std::process::Command::new("kill")
