@@ -486,6 +486,68 @@ fn odd_lines() -> Vec<(&'static str, Vec<u8>)> {
                 bytes
             },
         ),
+        // With `serde_json`'s `raw_value` feature (enabled in the workspace), a `Value` parse
+        // turns an object whose first key is this token into the JSON inside its one string.
+        (
+            "raw value in a checked payload",
+            line(
+                r#"{"timestamp":"2026-03-02T09:20:00.000Z","type":"token_usage_record","payload":{"u":{"$serde_json::private::RawValue":"[1,{\"a\":2}]"}}}"#,
+            ),
+        ),
+        (
+            "raw value holding invalid JSON",
+            line(
+                r#"{"timestamp":"2026-03-02T09:20:00.000Z","type":"token_usage_record","payload":{"u":{"$serde_json::private::RawValue":"[1,"}}}"#,
+            ),
+        ),
+        (
+            "raw value with a second entry",
+            line(
+                r#"{"timestamp":"2026-03-02T09:20:00.000Z","type":"turn_context","payload":{"u":{"$serde_json::private::RawValue":"1","b":2}}}"#,
+            ),
+        ),
+        (
+            "raw value that is not a string",
+            line(
+                r#"{"timestamp":"2026-03-02T09:20:00.000Z","type":"turn_context","payload":{"u":{"$serde_json::private::RawValue":1}}}"#,
+            ),
+        ),
+        (
+            "raw value as a field read as a leaf",
+            line(
+                r#"{"timestamp":"2026-03-02T09:20:00.000Z","type":"event_msg","payload":{"type":"task_started","turn_id":{"$serde_json::private::RawValue":"\"raw-turn\""},"started_at":{"$serde_json::private::RawValue":"77"}}}"#,
+            ),
+        ),
+        (
+            "raw value as a null info",
+            line(
+                r#"{"timestamp":"2026-03-02T09:20:00.000Z","type":"event_msg","payload":{"type":"token_count","info":{"$serde_json::private::RawValue":"null"}}}"#,
+            ),
+        ),
+        (
+            "raw value as a history item",
+            line(
+                r#"{"timestamp":"2026-03-02T09:20:00.000Z","type":"response_item","payload":{"$serde_json::private::RawValue":"{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"$serde_json::private::RawValue\":\"{\\\"type\\\":\\\"input_text\\\",\\\"text\\\":\\\"raw\\\"}\"}],\"internal_chat_message_metadata_passthrough\":1}"}}"#,
+            ),
+        ),
+        (
+            "raw value as an item",
+            line(
+                r#"{"timestamp":"2026-03-02T09:20:00.000Z","type":"event_msg","payload":{"type":"item_completed","thread_id":"t","turn_id":"raw-turn","item":{"$serde_json::private::RawValue":"{\"type\":\"UserMessage\",\"id\":\"raw-u\",\"content\":[{\"type\":\"text\",\"text\":\"from raw\"}]}"}}}"#,
+            ),
+        ),
+        (
+            "raw value as an agent content part",
+            line(
+                r#"{"timestamp":"2026-03-02T09:20:00.000Z","type":"event_msg","payload":{"type":"item_completed","thread_id":"t","turn_id":"raw-turn","item":{"type":"AgentMessage","id":"raw-a","content":[{"$serde_json::private::RawValue":"{\"text\":\"part\"}"},{"text":"!"}]}}}"#,
+            ),
+        ),
+        (
+            "raw value as a user input",
+            line(
+                r#"{"timestamp":"2026-03-02T09:20:00.000Z","type":"event_msg","payload":{"type":"item_completed","thread_id":"t","turn_id":"raw-turn","item":{"type":"UserMessage","id":"raw-u2","content":[{"$serde_json::private::RawValue":"{\"type\":\"text\",\"text\":\"in\"}"}]}}}"#,
+            ),
+        ),
         (
             "a last turn_context that is invalid",
             line(
@@ -545,6 +607,13 @@ fn odd_lines_are_what_the_tests_say_they_are() {
     )));
     assert!(!valid(find("invalid UTF-8 in a payload string")));
     assert!(!valid(find("a last turn_context that is invalid")));
+    assert!(
+        valid(find("raw value in a checked payload")),
+        "raw_value is on"
+    );
+    assert!(!valid(find("raw value holding invalid JSON")));
+    assert!(!valid(find("raw value with a second entry")));
+    assert!(!valid(find("raw value that is not a string")));
 }
 
 #[test]
@@ -710,6 +779,15 @@ fn json_line() -> impl Strategy<Value = String> {
         Just("{\"total_token_usage\":{\"input_tokens\":3},\"model_context_window\":9}".to_owned()),
         Just("{\"message\":\"m\",\"code\":\"c\"}".to_owned()),
         Just("\"01a21030-8fed-7970-b7d8-7ebbe08e4e7c\"".to_owned()),
+        // Raw values (serde_json's `raw_value` feature): valid, invalid, and as items.
+        Just(r#"{"$serde_json::private::RawValue":"5"}"#.to_owned()),
+        Just(r#"{"$serde_json::private::RawValue":"null"}"#.to_owned()),
+        Just(r#"{"$serde_json::private::RawValue":"\"t1\""}"#.to_owned()),
+        Just(r#"{"$serde_json::private::RawValue":"[1"}"#.to_owned()),
+        Just(r#"{"$serde_json::private::RawValue":1}"#.to_owned()),
+        Just(r#"{"$serde_json::private::RawValue":"1","x":2}"#.to_owned()),
+        Just(r#"{"$serde_json::private::RawValue":"{\"type\":\"UserMessage\",\"id\":\"r\",\"content\":[{\"type\":\"text\",\"text\":\"raw\"}]}"}"#.to_owned()),
+        Just(r#"{"type":"AgentMessage","id":"a","content":[{"$serde_json::private::RawValue":"{\"text\":\"p\"}"}]}"#.to_owned()),
     ];
     let keys = prop_oneof![
         Just("type"),
@@ -733,14 +811,22 @@ fn json_line() -> impl Strategy<Value = String> {
         payload_types,
         proptest::collection::vec((keys, values), 0..6),
         any::<bool>(),
+        proptest::bool::weighted(0.1),
     )
-        .prop_map(|(line_kind, payload_type, fields, type_last)| {
+        .prop_map(|(line_kind, payload_type, fields, type_last, raw_payload)| {
             let mut body: Vec<String> = fields
                 .iter()
                 .map(|(key, value)| format!("\"{key}\":{value}"))
                 .collect();
             body.insert(0, format!("\"type\":\"{payload_type}\""));
-            let payload = format!("{{{}}}", body.join(","));
+            let mut payload = format!("{{{}}}", body.join(","));
+            if raw_payload {
+                // The whole payload as a raw value: a JSON string holding the payload.
+                payload = format!(
+                    r#"{{"$serde_json::private::RawValue":{}}}"#,
+                    Value::String(payload)
+                );
+            }
             if type_last {
                 format!(r#"{{"timestamp":"2026-11-25T00:52:27.760Z","payload":{payload},"type":"{line_kind}"}}"#)
             } else {

@@ -22,7 +22,7 @@ use super::scalar::{Checked, Key, LineContext, Scalar};
 use super::value::{ValueScratch, exact_object};
 use super::{Fact, Span};
 use crate::line::{RolloutLine, kind};
-use crate::reader::history::{PASSTHROUGH_FIELD, is_ghost_snapshot, model_item_owned};
+use crate::reader::history::{PASSTHROUGH_FIELD, model_item_owned};
 use crate::reader::record::{Event, LEGACY_ITEM_EVENTS, LineTime, TurnEnd, event_of_line};
 use crate::reader::user_event_text;
 
@@ -314,8 +314,10 @@ impl<'de> Visitor<'de> for ModelItem<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
-        let object = exact_object(map, self.scratch, |key| key == PASSTHROUGH_FIELD)?;
-        Ok((!is_ghost_snapshot(&object)).then_some(Value::Object(object)))
+        // The passthrough field is skipped while building; a raw value still holds its own,
+        // which `model_item_owned` removes.
+        let payload = exact_object(map, self.scratch, |key| key == PASSTHROUGH_FIELD)?;
+        Ok(model_item_owned(payload))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Value>, A::Error> {

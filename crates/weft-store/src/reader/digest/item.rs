@@ -15,7 +15,7 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use weft_protocol::v2::{ItemBody, UserInput};
 
-use super::scalar::{Checked, Key, LineContext, Scalar};
+use super::scalar::{Checked, Key, LineContext, Scalar, is_raw_value_key, raw_value};
 use crate::reader::items::camelize_keys;
 use crate::reader::record::PendingItem;
 use crate::reader::user_message_text;
@@ -100,6 +100,9 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
                 self.context,
             ));
         };
+        if is_raw_value_key(first.as_str()) {
+            return Ok(ParsedItem::of_value(&raw_value(&mut map)?, self.context));
+        }
         let first_value: Value = map.next_value()?;
         if first.as_str() == "type" {
             match first_value.as_str() {
@@ -382,7 +385,13 @@ impl<'de> Visitor<'de> for PartTextVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PartText<'de>, A::Error> {
         let mut text = None;
+        let mut first = true;
         while let Some(key) = map.next_key::<Key<'de>>()? {
+            if std::mem::take(&mut first) && is_raw_value_key(key.as_str()) {
+                let part = raw_value(&mut map)?;
+                let text = part.get("text").and_then(Value::as_str).map(str::to_owned);
+                return Ok(PartText(text.map(std::borrow::Cow::Owned)));
+            }
             if key.as_str() == "text" {
                 text = match map.next_value::<Scalar<'de>>()? {
                     Scalar::Str(part) => Some(part),

@@ -9,6 +9,10 @@
 //! leaf values, so fields read through it behave like `Value::as_str` / `as_i64` /
 //! `is_null`: a field of an unexpected type reads as absent instead of failing the line.
 //!
+//! One more `Value` rule is mirrored here: with `serde_json`'s `raw_value` feature (on in this
+//! workspace), an object whose first key is `$serde_json::private::RawValue` parses as the JSON
+//! inside its one string ([`is_raw_value_key`], [`raw_value`]).
+//!
 //! [`LineContext::bail`] is the escape hatch of the fast parser: a shape it does not handle
 //! aborts the parse with a marked error, and the caller reads the line again with the exact,
 //! slow reader.
@@ -116,12 +120,52 @@ impl<'de> Visitor<'de> for CheckedVisitor {
         Ok(Checked)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
-        while map.next_key::<Checked>()?.is_some() {
-            map.next_value::<Checked>()?;
-        }
-        Ok(Checked)
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Checked, A::Error> {
+        check_object(map).map(|_| Checked)
     }
+}
+
+/// The key `serde_json` reserves for raw values. With its `raw_value` feature (which the
+/// workspace enables), a `Value` parse reads an object whose *first* key is this as the JSON
+/// inside the one string it holds; since the full reader parses payloads as `Value`s, the
+/// digest must read such objects the same way.
+const RAW_VALUE_KEY: &str = "$serde_json::private::RawValue";
+
+/// Whether an object whose first key is `key` is a raw value to `serde_json` (the key is the
+/// reserved one, and this build has the feature: checked only when the key matches).
+pub(super) fn is_raw_value_key(key: &str) -> bool {
+    key == RAW_VALUE_KEY
+        && serde_json::from_str::<serde_json::Value>(r#"{"$serde_json::private::RawValue":"0"}"#)
+            .is_ok_and(|value| value == 0)
+}
+
+/// The rest of an object whose first key is the raw-value key: the `Value` its string holds,
+/// exactly as `serde_json` reads it (a string, valid JSON, and nothing after it in the object).
+pub(super) fn raw_value<'de, A: MapAccess<'de>>(
+    map: &mut A,
+) -> Result<serde_json::Value, A::Error> {
+    let Key(text) = map.next_value::<Key<'de>>()?;
+    let value = serde_json::from_str(&text).map_err(de::Error::custom)?;
+    if map.next_key::<Checked>()?.is_some() {
+        return Err(de::Error::custom("a raw value holds one entry"));
+    }
+    Ok(value)
+}
+
+/// The rest of an object, checked as a `Value` parse checks it; the raw value when the object
+/// is one.
+fn check_object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Option<serde_json::Value>, A::Error> {
+    let Some(first) = map.next_key::<Key<'de>>()? else {
+        return Ok(None);
+    };
+    if is_raw_value_key(first.as_str()) {
+        return raw_value(&mut map).map(Some);
+    }
+    map.next_value::<Checked>()?;
+    while map.next_key::<Checked>()?.is_some() {
+        map.next_value::<Checked>()?;
+    }
+    Ok(None)
 }
 
 /// A leaf value kept for reading, or a checked composite. Numbers are normalised as `Value`
@@ -145,6 +189,22 @@ pub(super) enum Scalar<'de> {
 }
 
 impl Scalar<'_> {
+    /// A leaf of a `Value` (a raw value's contents).
+    fn of_value(value: serde_json::Value) -> Scalar<'static> {
+        use serde_json::Value;
+        match value {
+            Value::Null => Scalar::Null,
+            Value::Bool(_) => Scalar::Bool,
+            Value::Number(number) => match (number.as_u64(), number.as_i64()) {
+                (Some(value), _) => Scalar::U64(value),
+                (None, Some(value)) => Scalar::I64(value),
+                (None, None) => Scalar::F64,
+            },
+            Value::String(text) => Scalar::Str(Cow::Owned(text)),
+            Value::Array(_) | Value::Object(_) => Scalar::Composite,
+        }
+    }
+
     /// `Value::as_str`, owned.
     pub(super) fn into_string(self) -> Option<String> {
         match self {
@@ -223,7 +283,7 @@ impl<'de> Visitor<'de> for ScalarVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Scalar<'de>, A::Error> {
-        CheckedVisitor.visit_map(map).map(|_| Scalar::Composite)
+        Ok(check_object(map)?.map_or(Scalar::Composite, Scalar::of_value))
     }
 }
 

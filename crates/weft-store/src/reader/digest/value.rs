@@ -6,7 +6,8 @@
 //! resume. [`ExactValueSeed`] parses exactly like `Value` — same visitor calls, same
 //! duplicate-key rule (the last value wins, in the first key's position) — collecting each
 //! container's members in a reused scratch vector first, so that every container is allocated
-//! once, at its final size.
+//! once, at its final size. Raw values (see `scalar::is_raw_value_key`) are read as `Value`
+//! reads them.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -14,7 +15,7 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-use super::scalar::Checked;
+use super::scalar::{Checked, is_raw_value_key, raw_value};
 
 /// Scratch vectors for the members of containers being built, one per nesting level in use.
 #[derive(Debug, Default)]
@@ -107,19 +108,26 @@ impl<'de> Visitor<'de> for ExactValueSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
-        exact_object(map, self.0, |_| false).map(Value::Object)
+        exact_object(map, self.0, |_| false)
     }
 }
 
 /// The rest of an object, at its exact size, without the keys `skip` selects (their values
-/// are still checked as a `Value` would check them).
+/// are still checked as a `Value` would check them); for a raw value, the `Value` it holds.
 pub(super) fn exact_object<'de, A: MapAccess<'de>>(
     mut map: A,
     scratch: &ValueScratch,
     skip: impl Fn(&str) -> bool,
-) -> Result<Map<String, Value>, A::Error> {
+) -> Result<Value, A::Error> {
+    let Some(first) = map.next_key::<String>()? else {
+        return Ok(Value::Object(Map::new()));
+    };
+    if is_raw_value_key(&first) {
+        return raw_value(&mut map);
+    }
     let mut entries = scratch.take_entries();
-    let parsed = collect_entries(&mut map, &mut entries, scratch, skip);
+    let parsed = entry(&mut map, first, &mut entries, scratch, &skip)
+        .and_then(|()| collect_entries(&mut map, &mut entries, scratch, &skip));
     let object = parsed.map(|()| {
         let mut object = Map::with_capacity(entries.len());
         for (key, value) in entries.drain(..) {
@@ -129,7 +137,7 @@ pub(super) fn exact_object<'de, A: MapAccess<'de>>(
     });
     entries.clear();
     scratch.give_back_entries(entries);
-    object
+    object.map(Value::Object)
 }
 
 fn collect_elements<'de, A: SeqAccess<'de>>(
@@ -147,15 +155,27 @@ fn collect_entries<'de, A: MapAccess<'de>>(
     map: &mut A,
     entries: &mut Vec<(String, Value)>,
     scratch: &ValueScratch,
-    skip: impl Fn(&str) -> bool,
+    skip: &impl Fn(&str) -> bool,
 ) -> Result<(), A::Error> {
     while let Some(key) = map.next_key::<String>()? {
-        if skip(&key) {
-            map.next_value::<Checked>()?;
-        } else {
-            let value = map.next_value_seed(ExactValueSeed(scratch))?;
-            entries.push((key, value));
-        }
+        entry(map, key, entries, scratch, skip)?;
+    }
+    Ok(())
+}
+
+/// The value of `key`, kept unless `skip` selects it.
+fn entry<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    key: String,
+    entries: &mut Vec<(String, Value)>,
+    scratch: &ValueScratch,
+    skip: &impl Fn(&str) -> bool,
+) -> Result<(), A::Error> {
+    if skip(&key) {
+        map.next_value::<Checked>()?;
+    } else {
+        let value = map.next_value_seed(ExactValueSeed(scratch))?;
+        entries.push((key, value));
     }
     Ok(())
 }
