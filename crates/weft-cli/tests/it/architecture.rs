@@ -1,5 +1,5 @@
 //! The crate graph points one way (style.md §2, ARCHITECTURE.md): protocol ← {store, model} ←
-//! core ← server ← cli. A reversed or skipped edge fails here, read from `cargo metadata`.
+//! core (which also uses the leaf crates sandbox, patch and exec) ← server ← cli. A reversed or skipped edge fails here, read from `cargo metadata`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,9 +10,19 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
         ("weft-protocol", set(&[])),
         ("weft-store", set(&["weft-protocol"])),
         ("weft-model", set(&["weft-protocol"])),
+        ("weft-sandbox", set(&[])),
+        ("weft-patch", set(&[])),
+        ("weft-exec", set(&[])),
         (
             "weft-core",
-            set(&["weft-protocol", "weft-store", "weft-model"]),
+            set(&[
+                "weft-protocol",
+                "weft-store",
+                "weft-model",
+                "weft-sandbox",
+                "weft-patch",
+                "weft-exec",
+            ]),
         ),
         ("weft-server", set(&["weft-protocol", "weft-core"])),
         (
@@ -23,6 +33,9 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
                 "weft-model",
                 "weft-core",
                 "weft-server",
+                "weft-sandbox",
+                "weft-patch",
+                "weft-exec",
             ]),
         ),
         ("weft-test-support", set(&[])),

@@ -1,0 +1,1 @@
+//! weft-patch: the `apply_patch` grammar, its application to files, and turn diffs.
