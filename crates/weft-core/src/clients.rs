@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use weft_protocol::v2::ServerNotification;
+use weft_protocol::v2::{ServerNotification, ServerRequest};
 use weft_protocol::{RequestId, RpcError};
 
 use crate::limits::CLIENT_QUEUE_DEPTH;
@@ -35,6 +35,14 @@ pub struct ReplyTo(pub RequestId);
 pub enum Outbound {
     /// A notification; shared because broadcasts fan one value out to many clients.
     Notification(Arc<ServerNotification>),
+    /// A request to the client (an approval, a question); shared because every subscriber of
+    /// the thread gets the same one, and a rejoining client gets it again (R32).
+    Request {
+        /// Process-wide id; the client answers with it.
+        id: RequestId,
+        /// Method and params.
+        request: Arc<ServerRequest>,
+    },
     /// The answer to one of the client's requests.
     Response {
         /// Which request.
@@ -86,6 +94,14 @@ impl ClientSink {
     /// Queues a notification.
     pub fn notify(&self, notification: Arc<ServerNotification>) -> bool {
         self.send(Outbound::Notification(notification))
+    }
+
+    /// Queues a server request.
+    pub fn request(&self, id: i64, request: Arc<ServerRequest>) -> bool {
+        self.send(Outbound::Request {
+            id: RequestId::Integer(id),
+            request,
+        })
     }
 
     /// Queues a response.

@@ -65,6 +65,8 @@ pub struct ThreadSettings {
     pub developer_instructions: Option<String>,
     /// Base instructions (the model's system prompt).
     pub base_instructions: String,
+    /// Collaboration mode (`default`, `plan`); `request_user_input` works in `plan` only.
+    pub collaboration_mode: String,
 }
 
 /// The context window the fallback model metadata gives (core.md §2.4: 272000 × 95 %).

@@ -21,6 +21,7 @@ use crate::config::{CoreConfig, ThreadSettings};
 use crate::ids::ThreadId;
 use crate::limits::LOADED_THREADS_MAX;
 use crate::persist::Persistence;
+use crate::server_requests::{ServerRequestAnswer, ServerRequestRoutes};
 use crate::thread::state::{ThreadMeta, ThreadState};
 use crate::thread::{ActorDeps, Command, ThreadHandle, record, spawn};
 use crate::turn::context::BASE_INSTRUCTIONS;
@@ -49,6 +50,8 @@ pub(crate) struct Shared {
     pub(crate) running_turns: tokio::sync::watch::Sender<usize>,
     /// Set once shutdown began: requests that would start work are refused (R36).
     draining: std::sync::atomic::AtomicBool,
+    /// Server request ids and which thread each belongs to.
+    pub(crate) server_requests: ServerRequestRoutes,
 }
 
 impl Shared {
@@ -185,6 +188,7 @@ impl Shared {
                 .clone()
                 .or_else(|| config.base_instructions.clone())
                 .unwrap_or_else(|| BASE_INSTRUCTIONS.to_owned()),
+            collaboration_mode: "default".to_owned(),
         }
     }
 
@@ -224,6 +228,7 @@ impl Core {
                 threads: Mutex::new(HashMap::new()),
                 running_turns: tokio::sync::watch::Sender::new(0),
                 draining: std::sync::atomic::AtomicBool::new(false),
+                server_requests: ServerRequestRoutes::default(),
             }),
         })
     }
@@ -264,6 +269,17 @@ impl Core {
         for handle in handles {
             let _ = handle.send(Command::ClientGone(client));
         }
+    }
+
+    /// A client answered a server request (`result` or `error`): routed to the thread that
+    /// asked, where the first answer wins (R30). Unknown ids are logged and ignored.
+    pub fn answer_server_request(
+        &self,
+        client: ClientId,
+        id: &weft_protocol::RequestId,
+        answer: ServerRequestAnswer,
+    ) {
+        self.shared.server_requests.answer(client, id, answer);
     }
 
     /// Starts draining: from now on `thread/start`, `thread/resume` and `turn/start` answer

@@ -19,6 +19,7 @@ pub mod ids;
 pub mod limits;
 mod persist;
 mod reads;
+mod server_requests;
 mod thread;
 pub mod turn;
 
@@ -26,3 +27,4 @@ pub use clients::{ClientId, ClientSink, Outbound, Reply, ReplyTo};
 pub use config::{CoreConfig, ThreadSettings};
 pub use core::{Core, Identity};
 pub use error::CoreError;
+pub use server_requests::{OutgoingRequest, ServerRequestAnswer};

@@ -27,6 +27,10 @@ pub const INTERRUPT_WAIT: Duration = Duration::from_secs(10);
 /// forever must not run forever; 256 is far above any real turn.
 pub const SAMPLING_REQUESTS_PER_TURN_MAX: usize = 256;
 
+/// Largest image `view_image` sends to the model. Providers reject request bodies of a few
+/// tens of MiB; 20 MiB of image (≈27 MiB as base64) stays under that with the rest of history.
+pub const VIEW_IMAGE_BYTES_MAX: u64 = 20 * 1024 * 1024;
+
 /// Turns or items per `thread/turns/list` / `thread/items/list` page by default.
 pub const HISTORY_PAGE_DEFAULT: u32 = 50;
 

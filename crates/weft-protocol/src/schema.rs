@@ -44,6 +44,7 @@ pub const SERVER_NOTIFICATION_FILE: &str = "ServerNotification.json";
 /// Experimental members weft writes (protocol.md §6.8) that the stable reference schema lacks:
 /// `(definition name, property name)`.
 pub const EXPERIMENTAL_PROPERTIES: &[(&str, &str)] = &[
+    ("TurnStartParams", "collaborationMode"),
     ("Thread", "environments"),
     ("Thread", "extra"),
     ("Thread", "attachedToThreadId"),

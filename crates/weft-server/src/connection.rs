@@ -13,7 +13,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Semaphore;
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 use tokio_util::sync::CancellationToken;
-use weft_core::{ClientSink, Core, Identity, Reply, ReplyTo};
+use weft_core::{ClientSink, Core, Identity, Reply, ReplyTo, ServerRequestAnswer};
 use weft_protocol::errors::{ALREADY_INITIALIZED, NOT_INITIALIZED};
 use weft_protocol::v1::InitializeParams;
 use weft_protocol::{ClientRequest, Incoming, RequestId, RpcError};
@@ -95,8 +95,19 @@ impl Connection {
                     tracing::debug!(%method, "ignored client notification");
                 }
             }
-            Ok(Incoming::Response { id, .. } | Incoming::Error { id, .. }) => {
-                tracing::info!(%id, "reply to a server request that is not pending; ignored");
+            Ok(Incoming::Response { id, result }) => {
+                self.core.answer_server_request(
+                    self.sink.id(),
+                    &id,
+                    ServerRequestAnswer::Result(result),
+                );
+            }
+            Ok(Incoming::Error { id, error }) => {
+                self.core.answer_server_request(
+                    self.sink.id(),
+                    &id,
+                    ServerRequestAnswer::Error(error),
+                );
             }
             Ok(Incoming::Request { id, body, .. }) => self.on_request(id, body),
         }

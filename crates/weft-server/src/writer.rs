@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use weft_core::Outbound;
-use weft_protocol::jsonrpc::{ErrorEnvelope, ResponseEnvelope};
+use weft_protocol::jsonrpc::{ErrorEnvelope, ResponseEnvelope, ServerRequestEnvelope};
 
 /// Notification methods a connection opted out of; set once at `initialize`.
 pub(crate) type OptOuts = Arc<OnceLock<HashSet<String>>>;
@@ -49,6 +49,7 @@ fn encode(message: &Outbound, opt_outs: &OptOuts, line: &mut Vec<u8>) -> bool {
             }
             encode_notification(notification, line)
         }
+        Outbound::Request { id, request } => encode_request(id, request, line),
         Outbound::Response {
             to,
             result: Ok(result),
@@ -64,6 +65,27 @@ fn encode(message: &Outbound, opt_outs: &OptOuts, line: &mut Vec<u8>) -> bool {
     }
     line.push(b'\n');
     true
+}
+
+/// `{"method":…,"id":…,"params":…}` as the reference writes server requests.
+fn encode_request(
+    id: &weft_protocol::RequestId,
+    request: &weft_protocol::v2::ServerRequest,
+    line: &mut Vec<u8>,
+) -> Result<(), serde_json::Error> {
+    let mut tagged = serde_json::to_value(request)?;
+    let params = tagged
+        .get_mut("params")
+        .map(serde_json::Value::take)
+        .unwrap_or_default();
+    serde_json::to_writer(
+        &mut *line,
+        &ServerRequestEnvelope {
+            method: request.method(),
+            id,
+            params,
+        },
+    )
 }
 
 /// `{"method":…,"params":…,"emittedAtMs":…}`: the enum serialises as `{"method","params"}`,

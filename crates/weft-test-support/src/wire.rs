@@ -152,6 +152,32 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> WireClient<R, W> {
         }
     }
 
+    /// Waits for a server request with this method; returns it and the messages before it.
+    pub async fn wait_for_server_request(&mut self, method: &str) -> (Value, Vec<Value>) {
+        let mut before = Vec::new();
+        loop {
+            let message = self.next_message().await;
+            if message.get("method").and_then(Value::as_str) == Some(method)
+                && message.get("id").is_some()
+            {
+                return (message, before);
+            }
+            before.push(message);
+        }
+    }
+
+    /// Answers a server request with a `result`.
+    pub async fn answer(&mut self, id: &Value, result: Value) {
+        self.send_raw(&json!({"id": id, "result": result}).to_string())
+            .await;
+    }
+
+    /// Answers a server request with a JSON-RPC `error`.
+    pub async fn answer_error(&mut self, id: &Value, code: i64, message: &str) {
+        self.send_raw(&json!({"id": id, "error": {"code": code, "message": message}}).to_string())
+            .await;
+    }
+
     /// `initialize` + `initialized` with a client name; returns the result.
     pub async fn initialize(&mut self, name: &str) -> Value {
         let result = self

@@ -15,4 +15,5 @@ mod harness;
 mod history;
 mod lifecycle;
 mod model_failures;
+mod server_requests;
 mod turns;

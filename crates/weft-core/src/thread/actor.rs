@@ -21,9 +21,10 @@ use weft_store::RolloutWriter;
 use crate::clients::{ClientId, ClientSink, Reply};
 use crate::core::Shared;
 use crate::ids::{TurnId, now_ms, now_secs};
+use crate::server_requests::{OutgoingRequest, PendingRequest, ServerRequestAnswer};
 use crate::thread::record::{self, kind};
 use crate::thread::state::{ThreadState, normalize_stale_turns};
-use crate::thread::{Command, ThreadHandle};
+use crate::thread::{Command, ThreadHandle, WeakThreadHandle};
 use crate::turn::context::{self, TURN_ABORTED_MARKER};
 use crate::turn::{TurnEvent, TurnOutcome, agent};
 
@@ -46,6 +47,8 @@ pub(crate) fn spawn(
         rollout,
         subscribers: BTreeMap::new(),
         active: None,
+        pending: BTreeMap::new(),
+        me: handle.downgrade(),
         last_status: status,
         deps,
     };
@@ -64,6 +67,8 @@ struct ActiveTurn {
     interrupt_replies: Vec<Reply>,
     last_agent_message: Option<ThreadItem>,
     usage: TokenUsageBreakdown,
+    /// Usage of the last response (last, thread total), reported once its tools finished.
+    unsettled_usage: Option<(TokenUsageBreakdown, TokenUsageBreakdown)>,
 }
 
 struct Actor {
@@ -71,6 +76,12 @@ struct Actor {
     rollout: Option<RolloutWriter>,
     subscribers: BTreeMap<ClientId, ClientSink>,
     active: Option<ActiveTurn>,
+    /// Server requests sent and not yet answered or cleared, by id (R29); ids ascend, so the
+    /// map's order is the replay order (R32).
+    pending: BTreeMap<i64, PendingRequest>,
+    /// This actor's own handle, weak so it does not keep the actor alive; named as the owner of
+    /// its server requests.
+    me: WeakThreadHandle,
     last_status: ThreadStatus,
     deps: ActorDeps,
 }
@@ -133,11 +144,103 @@ impl Actor {
                     active.cancel.cancel();
                 }
             }
+            Command::AnswerServerRequest { id, from, answer } => {
+                self.answer_server_request(id, from, answer);
+            }
         }
     }
 
+    /// The live status: `active` carries a flag per kind of pending request (protocol.md §6.2).
     fn status(&self) -> ThreadStatus {
-        self.state.status(self.active.is_some())
+        let mut status = self.state.status(self.active.is_some());
+        if let ThreadStatus::Active { active_flags } = &mut status {
+            for pending in self.pending.values() {
+                if let Some(flag) = pending.request.waiting_flag()
+                    && !active_flags.contains(&flag)
+                {
+                    active_flags.push(flag);
+                }
+            }
+            active_flags.sort_by_key(|flag| *flag as u8);
+        }
+        status
+    }
+
+    /// Sends a turn's request to the subscribers of this moment (possibly none) and keeps it
+    /// pending (R29). The thread shows the waiting flag before the item the request is about
+    /// starts, and the item starts before the request (the reference's order).
+    fn send_server_request(
+        &mut self,
+        announce: Option<ThreadItem>,
+        outgoing: Box<OutgoingRequest>,
+    ) {
+        let Some(owner) = self.me.upgrade() else {
+            return;
+        };
+        let id = self.deps.shared.server_requests.register(owner);
+        let request = Arc::new(outgoing.request);
+        self.pending.insert(
+            id,
+            PendingRequest {
+                request: Arc::clone(&request),
+                answer: outgoing.answer,
+            },
+        );
+        self.publish_status();
+        if let Some(item) = announce {
+            self.emit_item_started(item);
+        }
+        self.subscribers
+            .retain(|_, sink| sink.request(id, Arc::clone(&request)));
+    }
+
+    /// The first answer wins (R30): everyone is told the request is gone, the waiting flag
+    /// drops, then the turn gets the answer. Later answers find nothing pending.
+    fn answer_server_request(&mut self, id: i64, from: ClientId, answer: ServerRequestAnswer) {
+        let Some(pending) = self.pending.remove(&id) else {
+            tracing::info!(id, client = %from, "server request already answered or cleared; answer ignored");
+            return;
+        };
+        self.deps.shared.server_requests.forget(id);
+        self.emit(ServerNotification::ServerRequestResolved(
+            weft_protocol::v2::ServerRequestResolvedNotification {
+                thread_id: self.state.meta.id.to_string(),
+                request_id: weft_protocol::RequestId::Integer(id),
+            },
+        ));
+        self.publish_status();
+        if pending.answer.send(answer).is_err() {
+            tracing::debug!(id, "the turn that asked has ended; answer dropped");
+        }
+    }
+
+    /// Clears every pending request without applying a decision (R31): each gets
+    /// `serverRequest/resolved`; the waiting turn, if any, sees its answer channel close.
+    fn clear_server_requests(&mut self) {
+        let thread_id = self.state.meta.id.to_string();
+        for (id, _pending) in std::mem::take(&mut self.pending) {
+            self.deps.shared.server_requests.forget(id);
+            self.emit(ServerNotification::ServerRequestResolved(
+                weft_protocol::v2::ServerRequestResolvedNotification {
+                    thread_id: thread_id.clone(),
+                    request_id: weft_protocol::RequestId::Integer(id),
+                },
+            ));
+        }
+    }
+
+    fn emit_item_started(&mut self, item: ThreadItem) {
+        let Some(active) = self.active.as_ref() else {
+            return;
+        };
+        let turn_id = active.turn_id.to_string();
+        let started_at_ms = item.started_at_ms.unwrap_or_else(now_ms);
+        self.emit(ServerNotification::ItemStarted(ItemStartedNotification {
+            item,
+            thread_id: self.state.meta.id.to_string(),
+            turn_id,
+            started_at_ms,
+        }));
     }
 
     /// `thread/read` of a loaded thread: turns only once the thread has a rollout.
@@ -253,6 +356,10 @@ impl Actor {
                 thread_id: self.state.meta.id.to_string(),
             },
         ));
+        // R32: every still-pending request again, same id and params, in id order.
+        for (id, pending) in &self.pending {
+            sink.request(*id, Arc::clone(&pending.request));
+        }
     }
 
     fn emit(&mut self, notification: ServerNotification) {
@@ -314,6 +421,7 @@ impl Actor {
             return;
         }
         self.apply_overrides(&params);
+        self.clear_server_requests();
         let turn_id = TurnId::new();
         let started_at = now_secs();
         let started_ms = now_ms();
@@ -344,6 +452,7 @@ impl Actor {
             interrupt_replies: Vec::new(),
             last_agent_message: None,
             usage: TokenUsageBreakdown::default(),
+            unsettled_usage: None,
         });
         self.deps
             .shared
@@ -415,6 +524,14 @@ impl Actor {
         }
         if let Some(tier) = &params.service_tier {
             settings.service_tier = Some(tier.clone());
+        }
+        if let Some(mode) = params
+            .collaboration_mode
+            .as_ref()
+            .and_then(|mode| mode.get("mode"))
+            .and_then(serde_json::Value::as_str)
+        {
+            settings.collaboration_mode = mode.to_owned();
         }
     }
 
@@ -520,21 +637,16 @@ impl Actor {
         let thread_id = self.state.meta.id.to_string();
         let turn_id = active.turn_id.to_string();
         match event {
-            TurnEvent::ItemStarted(item) => {
-                let started_at_ms = item.started_at_ms.unwrap_or_else(now_ms);
-                self.emit(ServerNotification::ItemStarted(ItemStartedNotification {
-                    item,
-                    thread_id,
-                    turn_id,
-                    started_at_ms,
-                }));
-            }
+            TurnEvent::ItemStarted(item) => self.emit_item_started(item),
             TurnEvent::Delta(notification) => self.emit(*notification),
             TurnEvent::ItemCompleted {
                 item,
                 response_item,
             } => {
-                self.complete_item(item, Some(response_item));
+                self.complete_item(item, response_item);
+            }
+            TurnEvent::ServerRequest { announce, outgoing } => {
+                self.send_server_request(announce, outgoing);
             }
             TurnEvent::HistoryItems(items) => {
                 for item in items {
@@ -542,13 +654,10 @@ impl Actor {
                     self.state.history.push(item);
                 }
             }
-            TurnEvent::ResponseCompleted {
-                response_id,
-                usage,
-                tool_outputs,
-            } => {
-                self.response_completed(&response_id, usage, tool_outputs);
+            TurnEvent::ResponseCompleted { response_id, usage } => {
+                self.response_completed(&response_id, usage);
             }
+            TurnEvent::UsageSettled => self.usage_settled(),
             TurnEvent::Retrying(error) => self.emit(ServerNotification::Error(ErrorNotification {
                 error,
                 will_retry: true,
@@ -559,12 +668,9 @@ impl Actor {
         }
     }
 
-    fn response_completed(
-        &mut self,
-        response_id: &str,
-        usage: Option<TokenUsageBreakdown>,
-        tool_outputs: Vec<Value>,
-    ) {
+    /// A model response completed: its usage is recorded at once (`token_usage_record`, before
+    /// any tool runs) and reported once its tools are done ([`Self::usage_settled`]).
+    fn response_completed(&mut self, response_id: &str, usage: Option<TokenUsageBreakdown>) {
         let previous = self
             .state
             .usage
@@ -574,47 +680,62 @@ impl Actor {
         let Some(active) = self.active.as_mut() else {
             return;
         };
+        let Some(last) = usage else {
+            active.unsettled_usage = None;
+            return;
+        };
+        active.usage = active.usage.add(&last);
+        let turn_total = active.usage;
+        let total = previous.add(&last);
+        active.unsettled_usage = Some((last, total));
         let turn_id = active.turn_id.to_string();
         let thread_id = self.state.meta.id.to_string();
+        let line = record::token_usage_record(
+            &thread_id,
+            &turn_id,
+            response_id,
+            &last,
+            &turn_total,
+            &total,
+        );
+        self.record(kind::TOKEN_USAGE_RECORD, line);
         let window = self.deps.shared.config.model_context_window();
-        let totals = usage.map(|last| {
-            active.usage = active.usage.add(&last);
-            (last, active.usage, previous.add(&last))
-        });
-        if let Some((last, turn_total, total)) = &totals {
-            let line = record::token_usage_record(
-                &thread_id,
-                &turn_id,
-                response_id,
-                last,
-                turn_total,
-                total,
-            );
-            self.record(kind::TOKEN_USAGE_RECORD, line);
-        }
-        for output in tool_outputs {
-            self.record(kind::RESPONSE_ITEM, output.clone());
-            self.state.history.push(output);
-        }
-        if let Some((last, _, total)) = totals {
-            self.record(
-                kind::EVENT_MSG,
-                record::token_count(Some((&total, &last, window))),
-            );
-            let token_usage = ThreadTokenUsage {
+        self.state.usage = Some((
+            ThreadTokenUsage {
                 total,
                 last,
                 model_context_window: Some(window),
-            };
-            self.state.usage = Some((token_usage, turn_id.clone()));
-            self.emit(ServerNotification::ThreadTokenUsageUpdated(
-                ThreadTokenUsageUpdatedNotification {
-                    thread_id,
-                    turn_id,
-                    token_usage,
+            },
+            turn_id,
+        ));
+    }
+
+    /// The response's tools have finished: `token_count`, then `thread/tokenUsage/updated`.
+    fn usage_settled(&mut self) {
+        let Some(active) = self.active.as_mut() else {
+            return;
+        };
+        let Some((last, total)) = active.unsettled_usage.take() else {
+            return;
+        };
+        let turn_id = active.turn_id.to_string();
+        let thread_id = self.state.meta.id.to_string();
+        let window = self.deps.shared.config.model_context_window();
+        self.record(
+            kind::EVENT_MSG,
+            record::token_count(Some((&total, &last, window))),
+        );
+        self.emit(ServerNotification::ThreadTokenUsageUpdated(
+            ThreadTokenUsageUpdatedNotification {
+                thread_id,
+                turn_id,
+                token_usage: ThreadTokenUsage {
+                    total,
+                    last,
+                    model_context_window: Some(window),
                 },
-            ));
-        }
+            },
+        ));
     }
 
     async fn finish_turn(&mut self, outcome: TurnOutcome) {
@@ -710,6 +831,8 @@ impl Actor {
                 duration_ms: Some(duration_ms),
             },
         }));
+        // R31: the turn's questions are obsolete; clients see them resolved after turn/completed.
+        self.clear_server_requests();
         self.persist_turn_end().await;
         // Counted down only once the turn is durable, so a draining shutdown waits for the fsync.
         self.deps

@@ -52,6 +52,12 @@ pub(crate) enum Command {
     Interrupt { turn_id: String, reply: Reply },
     /// Interrupt whatever turn runs (server shutdown).
     InterruptRunning,
+    /// A client answered one of this thread's server requests.
+    AnswerServerRequest {
+        id: i64,
+        from: ClientId,
+        answer: crate::server_requests::ServerRequestAnswer,
+    },
 }
 
 /// A cheap, cloneable handle to a thread actor.
@@ -61,7 +67,33 @@ pub(crate) struct ThreadHandle {
     commands: mpsc::Sender<Command>,
 }
 
+/// A handle that does not keep the actor alive: the actor holds one to itself so it can be named
+/// as the owner of its server requests without preventing its own shutdown.
+#[derive(Debug, Clone)]
+pub(crate) struct WeakThreadHandle {
+    id: ThreadId,
+    commands: mpsc::WeakSender<Command>,
+}
+
+impl WeakThreadHandle {
+    /// The strong handle, while the actor still runs.
+    pub(crate) fn upgrade(&self) -> Option<ThreadHandle> {
+        self.commands.upgrade().map(|commands| ThreadHandle {
+            id: self.id,
+            commands,
+        })
+    }
+}
+
 impl ThreadHandle {
+    /// A handle that does not keep the actor alive.
+    pub(crate) fn downgrade(&self) -> WeakThreadHandle {
+        WeakThreadHandle {
+            id: self.id,
+            commands: self.commands.downgrade(),
+        }
+    }
+
     pub(crate) fn new(id: ThreadId) -> (Self, mpsc::Receiver<Command>) {
         let (commands, receiver) = mpsc::channel(THREAD_COMMAND_QUEUE_DEPTH);
         (Self { id, commands }, receiver)

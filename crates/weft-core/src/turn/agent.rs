@@ -21,6 +21,7 @@ use crate::ids::{ThreadId, TurnId, now_ms};
 use crate::limits::SAMPLING_REQUESTS_PER_TURN_MAX;
 use crate::turn::context::base_instructions_item;
 use crate::turn::items;
+use crate::turn::tools::{self, ToolContext};
 use crate::turn::{TurnEvent, TurnOutcome};
 
 /// Everything a turn task starts with.
@@ -68,13 +69,22 @@ enum SampleError {
 struct Turn<'a> {
     shared: &'a Shared,
     input: TurnInput,
+    tools: ToolContext,
     last_agent_message: Option<String>,
 }
 
 async fn run(shared: &Shared, input: TurnInput) -> TurnOutcome {
+    let tools = ToolContext {
+        thread_id: input.thread_id,
+        turn_id: input.turn_id.clone(),
+        settings: Arc::new(input.settings.clone()),
+        events: input.events.clone(),
+        cancel: input.cancel.clone(),
+    };
     let mut turn = Turn {
         shared,
         input,
+        tools,
         last_agent_message: None,
     };
     for _ in 0..SAMPLING_REQUESTS_PER_TURN_MAX {
@@ -107,7 +117,8 @@ impl Turn<'_> {
         let mut attempt: u64 = 0;
         loop {
             let error = match self.sample().await {
-                Ok(follow_up) => return Ok(follow_up),
+                Ok(Sampled::FollowUp(calls)) => return self.run_tools(calls).await,
+                Ok(Sampled::Done { end_turn }) => return Ok(end_turn == Some(false)),
                 Err(SampleError::Interrupted | SampleError::Detached) => {
                     return Err(TurnOutcome::Interrupted);
                 }
@@ -164,7 +175,7 @@ impl Turn<'_> {
         ModelRequest {
             model: settings.model.clone(),
             input,
-            tools: Vec::new(),
+            tools: tools::spec::tools(false, false),
             parallel_tool_calls: true,
             reasoning: Some(Reasoning {
                 effort: settings.reasoning_effort.as_deref().and_then(parse_effort),
@@ -185,8 +196,40 @@ impl Turn<'_> {
         }
     }
 
-    /// One request: stream it, report items, answer calls. `Ok(true)` = follow-up needed.
-    async fn sample(&mut self) -> Result<bool, SampleError> {
+    /// Runs the calls of one response concurrently, records their outputs in call order, then
+    /// settles the response's usage. `Ok(true)`: sample again; interruption (by the client, or
+    /// a `cancel` decision) ends the turn once every call has its output (pairing invariant).
+    async fn run_tools(&mut self, calls: Vec<Value>) -> Result<bool, TurnOutcome> {
+        let context = &self.tools;
+        let results =
+            futures_util::future::join_all(calls.iter().map(|call| tools::run_call(context, call)))
+                .await;
+        let mut interrupted = self.input.cancel.is_cancelled();
+        let mut outputs = Vec::with_capacity(results.len());
+        for result in results {
+            interrupted |= result.interrupts;
+            outputs.push(result.output);
+        }
+        self.input.history.extend(outputs.iter().cloned());
+        // Sent even when interrupted: every call must keep its output in history.
+        let _ = self
+            .input
+            .events
+            .send(TurnEvent::HistoryItems(outputs))
+            .await;
+        if interrupted {
+            self.input.cancel.cancel();
+            return Err(TurnOutcome::Interrupted);
+        }
+        self.send(TurnEvent::UsageSettled)
+            .await
+            .map_err(|_| TurnOutcome::Interrupted)?;
+        Ok(true)
+    }
+
+    /// One request: stream it and report its items. Calls are collected for
+    /// [`Self::run_tools`].
+    async fn sample(&mut self) -> Result<Sampled, SampleError> {
         let request = self.request();
         let model = self
             .shared
@@ -219,15 +262,16 @@ impl Turn<'_> {
                     usage,
                     end_turn,
                 })) => {
-                    let tool_outputs = std::mem::take(&mut state.tool_outputs);
-                    self.input.history.extend(tool_outputs.iter().cloned());
                     self.send(TurnEvent::ResponseCompleted {
                         response_id,
                         usage: usage.map(breakdown),
-                        tool_outputs,
                     })
                     .await?;
-                    return Ok(state.calls > 0 || end_turn == Some(false));
+                    if !state.calls.is_empty() {
+                        return Ok(Sampled::FollowUp(std::mem::take(&mut state.calls)));
+                    }
+                    self.send(TurnEvent::UsageSettled).await?;
+                    return Ok(Sampled::Done { end_turn });
                 }
                 Some(Ok(event)) => self.on_event(event, &mut state).await?,
             }
@@ -327,17 +371,12 @@ impl Turn<'_> {
             return self
                 .send(TurnEvent::ItemCompleted {
                     item: completed,
-                    response_item: item,
+                    response_item: Some(item),
                 })
                 .await;
         }
         if items::is_call(&item) {
-            state.calls += 1;
-            let name = item.get("name").and_then(Value::as_str).unwrap_or_default();
-            tracing::info!(tool = name, "model called a tool weft does not offer");
-            state
-                .tool_outputs
-                .push(items::unsupported_call_output(&item));
+            state.calls.push(item.clone());
         }
         self.send(TurnEvent::HistoryItems(vec![item])).await
     }
@@ -349,10 +388,16 @@ struct SampleState {
     started: Vec<(String, i64)>,
     /// The item deltas without an item id belong to.
     current_item: Option<String>,
-    /// Calls emitted by this response.
-    calls: usize,
-    /// Their outputs, in call order.
-    tool_outputs: Vec<Value>,
+    /// Calls emitted by this response, in order.
+    calls: Vec<Value>,
+}
+
+/// How a sampling request ended.
+enum Sampled {
+    /// The model called tools: run them, then sample again.
+    FollowUp(Vec<Value>),
+    /// No calls; `end_turn: false` still asks for a follow-up.
+    Done { end_turn: Option<bool> },
 }
 
 fn turn_error(error: &ModelError) -> TurnError {

@@ -1,8 +1,6 @@
-//! Model output items (Responses JSON) to wire items, and the tool-output items a turn writes
-//! back into history for calls it cannot serve.
+//! Model output items (Responses JSON) to wire items.
 
-use serde_json::{Value, json};
-use uuid::Uuid;
+use serde_json::Value;
 use weft_protocol::v2::{ItemBody, ThreadItem};
 
 /// The wire item started for a model output item, if it surfaces as one.
@@ -104,31 +102,4 @@ pub(super) fn is_call(item: &Value) -> bool {
         item_type(item),
         "function_call" | "custom_tool_call" | "local_shell_call"
     )
-}
-
-/// The output for a call no tool serves yet (core.md §3.0: `unsupported call: <name>`).
-pub(super) fn unsupported_call_output(call: &Value) -> Value {
-    let call_id = call
-        .get("call_id")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let name = call
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or("local_shell");
-    let id = format!("fco_{}", Uuid::now_v7().hyphenated());
-    if item_type(call) == "custom_tool_call" {
-        json!({
-            "type": "custom_tool_call_output",
-            "call_id": call_id,
-            "output": format!("unsupported custom tool call: {name}"),
-        })
-    } else {
-        json!({
-            "type": "function_call_output",
-            "id": id,
-            "call_id": call_id,
-            "output": format!("unsupported call: {name}"),
-        })
-    }
 }

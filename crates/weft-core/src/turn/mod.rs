@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod context;
 mod items;
+pub(crate) mod tools;
 
 use serde_json::Value;
 use weft_protocol::v2::{ServerNotification, ThreadItem, TokenUsageBreakdown, TurnError};
@@ -17,26 +18,34 @@ pub enum TurnEvent {
     ItemStarted(ThreadItem),
     /// A streamed delta, forwarded as is (not recorded).
     Delta(Box<ServerNotification>),
-    /// A model item is final: record `item_completed` and its `response_item`, then emit.
+    /// An item is final: record `item_completed` and its `response_item`, then emit.
     ItemCompleted {
         /// The final wire item.
         item: ThreadItem,
-        /// The item as the model returned it (history and rollout).
-        response_item: Value,
+        /// The item as the model returned it (history and rollout); `None` for tool items,
+        /// whose call and output enter history separately.
+        response_item: Option<Value>,
+    },
+    /// Ask the client something (an approval, a question) and wait for the answer.
+    ServerRequest {
+        /// An item to start once the thread shows it is waiting, just before the request.
+        announce: Option<ThreadItem>,
+        /// The request and where its answer goes.
+        outgoing: Box<crate::server_requests::OutgoingRequest>,
     },
     /// Items that enter model history without a wire item of their own (function calls and
     /// their outputs, hosted-tool calls).
     HistoryItems(Vec<Value>),
-    /// A model response completed: its usage, then the outputs of the tools it called, then
-    /// the token-count update (core.md §1.2 step 4.4).
+    /// A model response completed: its usage is recorded before its tools run (core.md §5.4).
     ResponseCompleted {
         /// The response id.
         response_id: String,
         /// Its usage, when the response reported one.
         usage: Option<TokenUsageBreakdown>,
-        /// Tool outputs, in call order.
-        tool_outputs: Vec<Value>,
     },
+    /// The response's tools are done and their outputs recorded: report the usage
+    /// (`token_count`, `thread/tokenUsage/updated`; core.md §1.2 step 4.4).
+    UsageSettled,
     /// A retryable error; the request is sent again (`error` with `willRetry: true`).
     Retrying(TurnError),
     /// The turn is over.

@@ -32,6 +32,8 @@ impl ThreadItem {
             | ItemBody::Plan { id, .. }
             | ItemBody::Reasoning { id, .. }
             | ItemBody::CommandExecution { id, .. }
+            | ItemBody::FileChange { id, .. }
+            | ItemBody::ImageView { id, .. }
             | ItemBody::ContextCompaction { id } => id,
         }
     }
@@ -124,10 +126,53 @@ pub enum ItemBody {
         #[schemars(with = "CommandExecutionSource")]
         source: Option<String>,
     },
+    /// A patch: the files it changes.
+    FileChange {
+        /// The call id.
+        id: String,
+        /// One entry per file.
+        changes: Vec<FileUpdateChange>,
+        /// `inProgress`, `completed`, `failed`, `declined`.
+        status: String,
+    },
+    /// An image the model looked at (`view_image`).
+    ImageView {
+        /// The call id.
+        id: String,
+        /// Absolute path.
+        path: String,
+    },
     /// A context compaction marker.
     ContextCompaction {
         /// Item id.
         id: String,
+    },
+}
+
+/// One file of a `fileChange` item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FileUpdateChange {
+    /// Absolute path.
+    pub path: String,
+    /// Add, delete or update (with an optional move).
+    pub kind: PatchChangeKind,
+    /// New content (add), old content (delete) or a unified diff (update).
+    pub diff: String,
+}
+
+/// What a patch does to one file (`PatchChangeKind`, tag `type`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum PatchChangeKind {
+    /// A new file.
+    Add,
+    /// A removed file.
+    Delete,
+    /// A changed file, possibly moved.
+    Update {
+        /// Where it moved to.
+        #[serde(default)]
+        move_path: Option<String>,
     },
 }
 

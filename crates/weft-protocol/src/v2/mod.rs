@@ -4,6 +4,7 @@ mod common;
 mod item;
 mod notifications;
 mod requests;
+mod server_requests;
 mod thread;
 mod turn;
 
@@ -11,13 +12,17 @@ pub use common::{
     ApprovalPolicyName, ApprovalsReviewer, AskForApproval, NetworkAccess, ReasoningSummary,
     SandboxMode, SandboxPolicy, SessionSource, SessionSourceName, SortDirection, ThreadSortKey,
 };
-pub use item::{CommandExecutionSource, ItemBody, ThreadItem, UserInput};
+pub use item::{
+    CommandExecutionSource, FileUpdateChange, ItemBody, PatchChangeKind, ThreadItem, UserInput,
+};
 pub use notifications::{
     ConfigWarningNotification, ErrorNotification, ItemCompletedNotification, ItemDeltaNotification,
     ItemStartedNotification, ReasoningSummaryPartAddedNotification,
     ReasoningSummaryTextDeltaNotification, ReasoningTextDeltaNotification, ServerNotification,
-    ThreadIdNotification, ThreadStartedNotification, ThreadStatusChangedNotification,
-    ThreadTokenUsageUpdatedNotification, TurnNotification, WarningNotification,
+    ServerRequestResolvedNotification, ThreadIdNotification, ThreadStartedNotification,
+    ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
+    TurnDiffUpdatedNotification, TurnNotification, TurnPlanStep, TurnPlanStepStatus,
+    TurnPlanUpdatedNotification, WarningNotification,
 };
 pub use requests::{
     ConfigReadParams, ConfigReadResponse, CwdFilter, Model, ModelListParams, ModelListResponse,
@@ -28,6 +33,13 @@ pub use requests::{
     ThreadTurnsListResponse, ThreadUnsubscribeParams, ThreadUnsubscribeResponse,
     TurnInterruptParams, TurnInterruptResponse, TurnStartParams, TurnStartResponse,
     UnsubscribeStatus,
+};
+pub use server_requests::{
+    CommandExecutionApprovalDecision, CommandExecutionRequestApprovalParams,
+    CommandExecutionRequestApprovalResponse, DynamicToolCallParams, FileChangeApprovalDecision,
+    FileChangeRequestApprovalParams, FileChangeRequestApprovalResponse, NetworkPolicyAmendment,
+    ServerRequest, ToolRequestUserInputParams, ToolRequestUserInputResponse, UserInputAnswer,
+    UserInputOption, UserInputQuestion,
 };
 pub use thread::{
     GitInfo, Thread, ThreadActiveFlag, ThreadEnvironment, ThreadHistoryMode, ThreadStatus,

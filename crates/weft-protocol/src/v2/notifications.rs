@@ -66,6 +66,18 @@ pub enum ServerNotification {
     /// A configuration problem, to one connection.
     #[serde(rename = "configWarning")]
     ConfigWarning(ConfigWarningNotification),
+    /// A server request was answered or cleared; clients close its dialog.
+    #[serde(rename = "serverRequest/resolved")]
+    ServerRequestResolved(ServerRequestResolvedNotification),
+    /// Streamed output of a running command.
+    #[serde(rename = "item/commandExecution/outputDelta")]
+    CommandExecutionOutputDelta(ItemDeltaNotification),
+    /// The turn's aggregated diff changed.
+    #[serde(rename = "turn/diff/updated")]
+    TurnDiffUpdated(TurnDiffUpdatedNotification),
+    /// The model updated its plan (`update_plan`).
+    #[serde(rename = "turn/plan/updated")]
+    TurnPlanUpdated(TurnPlanUpdatedNotification),
 }
 
 impl ServerNotification {
@@ -89,6 +101,10 @@ impl ServerNotification {
             Self::ReasoningTextDelta(_) => "item/reasoning/textDelta",
             Self::Warning(_) => "warning",
             Self::ConfigWarning(_) => "configWarning",
+            Self::ServerRequestResolved(_) => "serverRequest/resolved",
+            Self::CommandExecutionOutputDelta(_) => "item/commandExecution/outputDelta",
+            Self::TurnDiffUpdated(_) => "turn/diff/updated",
+            Self::TurnPlanUpdated(_) => "turn/plan/updated",
         }
     }
 
@@ -274,4 +290,61 @@ pub struct ConfigWarningNotification {
     pub summary: String,
     /// Details.
     pub details: Option<String>,
+}
+
+/// `serverRequest/resolved` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerRequestResolvedNotification {
+    /// The thread that asked.
+    pub thread_id: String,
+    /// The server request's id.
+    pub request_id: crate::RequestId,
+}
+
+/// `turn/diff/updated` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnDiffUpdatedNotification {
+    /// The thread.
+    pub thread_id: String,
+    /// The turn.
+    pub turn_id: String,
+    /// The turn's aggregated git-style diff.
+    pub diff: String,
+}
+
+/// `turn/plan/updated` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnPlanUpdatedNotification {
+    /// The thread.
+    pub thread_id: String,
+    /// The turn.
+    pub turn_id: String,
+    /// The model's explanation.
+    pub explanation: Option<String>,
+    /// The steps.
+    pub plan: Vec<TurnPlanStep>,
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TurnPlanStep {
+    /// The step.
+    pub step: String,
+    /// Its status.
+    pub status: TurnPlanStepStatus,
+}
+
+/// Status of a plan step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum TurnPlanStepStatus {
+    /// Not started.
+    Pending,
+    /// Being worked on.
+    InProgress,
+    /// Done.
+    Completed,
 }

@@ -415,6 +415,10 @@ pub struct TurnStartParams {
     /// Tool output settings (accepted, not used yet).
     #[serde(default)]
     pub tool_output: Option<serde_json::Value>,
+    /// Experimental: sticky collaboration mode `{mode, settings}` (`plan` enables
+    /// `request_user_input`).
+    #[serde(default)]
+    pub collaboration_mode: Option<serde_json::Value>,
     /// Disabled plugins (accepted, not used yet).
     #[serde(default)]
     pub disabled_plugin_ids: Option<Vec<String>>,

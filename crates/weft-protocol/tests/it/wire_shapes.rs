@@ -13,10 +13,12 @@ use weft_protocol::v2::{
     ConfigWarningNotification, ErrorNotification, ItemCompletedNotification, ItemDeltaNotification,
     ItemStartedNotification, ReasoningSummaryPartAddedNotification,
     ReasoningSummaryTextDeltaNotification, ReasoningTextDeltaNotification, ServerNotification,
-    ThreadActiveFlag, ThreadIdNotification, ThreadItemsListResponse, ThreadLoadedListResponse,
-    ThreadReadResponse, ThreadStartedNotification, ThreadStatus, ThreadStatusChangedNotification,
+    ServerRequestResolvedNotification, ThreadActiveFlag, ThreadIdNotification,
+    ThreadItemsListResponse, ThreadLoadedListResponse, ThreadReadResponse,
+    ThreadStartedNotification, ThreadStatus, ThreadStatusChangedNotification,
     ThreadTokenUsageUpdatedNotification, ThreadTurnsListResponse, ThreadUnsubscribeResponse,
-    TurnInterruptResponse, TurnNotification, TurnStartResponse, UnsubscribeStatus,
+    TurnDiffUpdatedNotification, TurnInterruptResponse, TurnNotification, TurnPlanStep,
+    TurnPlanStepStatus, TurnPlanUpdatedNotification, TurnStartResponse, UnsubscribeStatus,
     WarningNotification,
 };
 use weft_protocol::{RequestId, v2::ThreadItemEntry};
@@ -272,11 +274,35 @@ fn item_notifications() -> Vec<ServerNotification> {
             summary_index: 1,
         }),
         ServerNotification::ReasoningTextDelta(ReasoningTextDeltaNotification {
-            thread_id,
-            turn_id,
+            thread_id: thread_id.clone(),
+            turn_id: turn_id.clone(),
             item_id: "rs_1".to_owned(),
             delta: "raw".to_owned(),
             content_index: 0,
+        }),
+        ServerNotification::CommandExecutionOutputDelta(ItemDeltaNotification {
+            thread_id: thread_id.clone(),
+            turn_id: turn_id.clone(),
+            item_id: "call_3".to_owned(),
+            delta: "hello\n".to_owned(),
+        }),
+        ServerNotification::ServerRequestResolved(ServerRequestResolvedNotification {
+            thread_id: thread_id.clone(),
+            request_id: RequestId::Integer(0),
+        }),
+        ServerNotification::TurnDiffUpdated(TurnDiffUpdatedNotification {
+            thread_id: thread_id.clone(),
+            turn_id: turn_id.clone(),
+            diff: "diff --git a/hello.txt b/hello.txt\n".to_owned(),
+        }),
+        ServerNotification::TurnPlanUpdated(TurnPlanUpdatedNotification {
+            thread_id,
+            turn_id,
+            explanation: None,
+            plan: vec![TurnPlanStep {
+                step: "write the test".to_owned(),
+                status: TurnPlanStepStatus::InProgress,
+            }],
         }),
     ]
 }
