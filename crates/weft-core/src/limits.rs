@@ -27,6 +27,12 @@ pub const INTERRUPT_WAIT: Duration = Duration::from_secs(10);
 /// forever must not run forever; 256 is far above any real turn.
 pub const SAMPLING_REQUESTS_PER_TURN_MAX: usize = 256;
 
+/// Output chunks of one running command queued for `item/commandExecution/outputDelta`. A
+/// full queue drops chunks (weft-exec counts them) instead of stalling the child; the item's
+/// `aggregatedOutput` still has everything. 64 chunks of up to 64 KiB absorb any burst the
+/// actor cannot forward at once.
+pub const COMMAND_DELTA_QUEUE_DEPTH: usize = weft_exec::limits::DELTA_CHANNEL_DEPTH_ADVICE;
+
 /// Largest image `view_image` sends to the model. Providers reject request bodies of a few
 /// tens of MiB; 20 MiB of image (≈27 MiB as base64) stays under that with the rest of history.
 pub const VIEW_IMAGE_BYTES_MAX: u64 = 20 * 1024 * 1024;

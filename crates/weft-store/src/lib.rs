@@ -13,6 +13,7 @@
 //! runtime.
 
 pub mod index;
+pub mod item_codec;
 pub mod layout;
 pub mod limits;
 pub mod line;
@@ -23,6 +24,7 @@ pub mod summary;
 pub mod writer;
 
 pub use index::{Index, IndexError, ListPage, ListQuery, SyncReport, ThreadRow};
+pub use item_codec::{decode_core_item, encode_core_item, item_completed_payload};
 pub use layout::{Home, RolloutFile, RolloutFileName, move_rollout, parse_rollout_file_name};
 pub use line::RolloutLine;
 pub use reader::{

@@ -16,4 +16,5 @@ mod history;
 mod lifecycle;
 mod model_failures;
 mod server_requests;
+mod tools;
 mod turns;

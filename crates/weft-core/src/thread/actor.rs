@@ -49,6 +49,8 @@ pub(crate) fn spawn(
         active: None,
         pending: BTreeMap::new(),
         me: handle.downgrade(),
+        processes: weft_exec::ProcessTable::new(),
+        approvals: Arc::default(),
         last_status: status,
         deps,
     };
@@ -82,6 +84,12 @@ struct Actor {
     /// This actor's own handle, weak so it does not keep the actor alive; named as the owner of
     /// its server requests.
     me: WeakThreadHandle,
+    /// Unified exec sessions; they outlive turns and end with the thread (dropping the table
+    /// kills what still runs).
+    processes: weft_exec::ProcessTable,
+    /// Approvals remembered for the thread ("accept for session", allowed prefixes); shared
+    /// with the running turn, whose tools read and extend it.
+    approvals: Arc<std::sync::Mutex<crate::turn::tools::approval::SessionApprovals>>,
     last_status: ThreadStatus,
     deps: ActorDeps,
 }
@@ -494,6 +502,8 @@ impl Actor {
             resumed: self.state.resumed,
             events: events.0,
             cancel,
+            processes: self.processes.clone(),
+            approvals: Arc::clone(&self.approvals),
         };
         self.state.resumed = false;
         agent::spawn(&self.deps.shared, input);

@@ -2,7 +2,7 @@
 //! shapes so that the reference codex and weft read each other's files.
 
 use serde_json::{Value, json};
-use weft_protocol::v2::{ItemBody, ThreadItem, TokenUsageBreakdown, TurnError, UserInput};
+use weft_protocol::v2::{ThreadItem, TokenUsageBreakdown, TurnError};
 
 use crate::config::ThreadSettings;
 use crate::thread::state::ThreadMeta;
@@ -104,55 +104,10 @@ fn sandbox_policy(settings: &ThreadSettings) -> Value {
 }
 
 /// `event_msg` `item_completed` for a wire item, or `None` for items the rollout does not
-/// record as events.
+/// record as events. The encoding of each item type lives in weft-store, next to its decoding.
 #[must_use]
 pub(crate) fn item_completed(thread_id: &str, turn_id: &str, item: &ThreadItem) -> Option<Value> {
-    let core_item = match &item.body {
-        ItemBody::UserMessage { id, content, .. } => json!({
-            "type": "UserMessage",
-            "id": id,
-            "content": content.iter().filter_map(user_input_core).collect::<Vec<_>>(),
-        }),
-        ItemBody::AgentMessage {
-            id, text, phase, ..
-        } => json!({
-            "type": "AgentMessage",
-            "id": id,
-            "content": [{"type": "Text", "text": text}],
-            "phase": phase,
-        }),
-        ItemBody::Reasoning {
-            id,
-            summary,
-            content,
-        } => json!({
-            "type": "Reasoning",
-            "id": id,
-            "summary_text": summary,
-            "raw_content": content,
-        }),
-        _ => return None,
-    };
-    Some(json!({
-        "type": "item_completed",
-        "thread_id": thread_id,
-        "turn_id": turn_id,
-        "item": core_item,
-        "started_at_ms": item.started_at_ms,
-        "completed_at_ms": item.completed_at_ms,
-    }))
-}
-
-fn user_input_core(input: &UserInput) -> Option<Value> {
-    match input {
-        UserInput::Text {
-            text,
-            text_elements,
-        } => Some(json!({"type": "text", "text": text, "text_elements": text_elements})),
-        UserInput::Image { url: Some(url), .. } => Some(json!({"type": "image", "image_url": url})),
-        UserInput::LocalImage { path, .. } => Some(json!({"type": "local_image", "path": path})),
-        _ => None,
-    }
+    weft_store::item_completed_payload(thread_id, turn_id, item)
 }
 
 /// A snake_case token usage object.

@@ -41,6 +41,10 @@ pub struct TurnInput {
     pub events: mpsc::Sender<TurnEvent>,
     /// Cancelled by `turn/interrupt`.
     pub cancel: CancellationToken,
+    /// The thread's unified exec sessions.
+    pub(crate) processes: weft_exec::ProcessTable,
+    /// The thread's approval memory.
+    pub(crate) approvals: Arc<std::sync::Mutex<tools::approval::SessionApprovals>>,
 }
 
 /// Spawns the turn task.
@@ -74,12 +78,31 @@ struct Turn<'a> {
 }
 
 async fn run(shared: &Shared, input: TurnInput) -> TurnOutcome {
+    let home = shared.config.home.clone();
+    let rules_home = home.clone();
+    if let Ok(prefixes) =
+        tokio::task::spawn_blocking(move || tools::rules::allowed_prefixes(&rules_home)).await
+    {
+        let mut approvals = input
+            .approvals
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for prefix in prefixes {
+            approvals.allow_prefix(prefix);
+        }
+    }
     let tools = ToolContext {
         thread_id: input.thread_id,
         turn_id: input.turn_id.clone(),
         settings: Arc::new(input.settings.clone()),
         events: input.events.clone(),
         cancel: input.cancel.clone(),
+        processes: input.processes.clone(),
+        approvals: Arc::clone(&input.approvals),
+        diff: Arc::new(std::sync::Mutex::new(weft_patch::TurnDiff::new(
+            std::path::Path::new(&input.settings.cwd),
+        ))),
+        home,
     };
     let mut turn = Turn {
         shared,
@@ -224,6 +247,7 @@ impl Turn<'_> {
         self.send(TurnEvent::UsageSettled)
             .await
             .map_err(|_| TurnOutcome::Interrupted)?;
+        tools::patch::publish_turn_diff(&self.tools).await;
         Ok(true)
     }
 
@@ -271,6 +295,7 @@ impl Turn<'_> {
                         return Ok(Sampled::FollowUp(std::mem::take(&mut state.calls)));
                     }
                     self.send(TurnEvent::UsageSettled).await?;
+                    tools::patch::publish_turn_diff(&self.tools).await;
                     return Ok(Sampled::Done { end_turn });
                 }
                 Some(Ok(event)) => self.on_event(event, &mut state).await?,

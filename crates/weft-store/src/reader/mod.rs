@@ -14,7 +14,6 @@
 
 mod digest;
 mod history;
-mod items;
 mod meta;
 mod record;
 mod turns;
@@ -32,7 +31,6 @@ use crate::line::{RolloutLine, kind};
 use crate::scan::{CappedLines, RawLine};
 
 pub use digest::{DigestOptions, RolloutDigest, digest_rollout, digest_rollout_with};
-pub(crate) use items::user_message_text;
 pub use meta::{GitInfo, HistoryMode, MetaError, SessionMeta, source_kind, wire_session_source};
 
 /// Why a rollout could not be read.
@@ -248,7 +246,8 @@ pub(crate) fn user_event_text(line: &RolloutLine) -> Option<String> {
     match line.payload_kind()? {
         "item_completed" => {
             let item = line.payload.get("item")?;
-            (item.get("type")?.as_str()? == "UserMessage").then(|| user_message_text(item))
+            (item.get("type")?.as_str()? == "UserMessage")
+                .then(|| crate::item_codec::user_message::text_of(item))
         }
         "user_message" => Some(line.payload.get("message")?.as_str()?.to_owned()),
         _ => None,

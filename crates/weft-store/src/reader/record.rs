@@ -12,17 +12,10 @@
 use serde_json::Value;
 use weft_protocol::v2::{ItemBody, ThreadItem, TurnError, TurnStatus};
 
-use super::items::{camelize_keys, core_item_to_wire, snake_to_camel, typed_item};
+pub(crate) use crate::item_codec::LEGACY_ITEM_EVENTS;
+use crate::item_codec::decode_core_body;
+use crate::item_codec::fields::{camelize_keys, snake_to_camel};
 use crate::line::{RolloutLine, parse_timestamp};
-
-/// Event kinds that are items of old rollouts (before `item_completed`), as written.
-pub(crate) const LEGACY_ITEM_EVENTS: &[&str] = &[
-    "user_message",
-    "agent_message",
-    "agent_reasoning",
-    "exec_command_end",
-    "context_compacted",
-];
 
 /// One event line, as the turn builder needs it.
 #[derive(Debug)]
@@ -175,42 +168,37 @@ impl Event {
 }
 
 /// An `item_completed` item converted to the wire, waiting for its times (which may fall back
-/// to the line time).
+/// to the line time). Boxed, as it travels through several returns.
 #[derive(Debug)]
-pub(crate) enum PendingItem {
-    /// Wire JSON (the general route): typed by serde once the times are added. Boxed, as it
-    /// travels through several returns.
-    Wire(Box<Value>),
-    /// A body the digest's fast parser built directly (user and agent messages). Boxed, as it
-    /// travels through several returns.
-    Typed(Box<ItemBody>),
-}
+pub(crate) struct PendingItem(Box<ItemBody>);
 
 impl PendingItem {
-    /// The typed item; `None` (logged) when the wire JSON is not representable.
+    /// A body decoded by `item_codec` (or built by the digest's fast path from its constants).
+    pub(crate) fn new(body: ItemBody) -> PendingItem {
+        PendingItem(Box::new(body))
+    }
+
+    /// The item with its times.
     pub(crate) fn with_times(
         self,
         started_at_ms: Option<i64>,
         completed_at_ms: Option<i64>,
     ) -> Option<ThreadItem> {
-        match self {
-            PendingItem::Wire(wire) => typed_item(*wire, started_at_ms, completed_at_ms),
-            PendingItem::Typed(body) => Some(ThreadItem {
-                body: *body,
-                started_at_ms,
-                completed_at_ms,
-            }),
-        }
+        Some(ThreadItem {
+            body: *self.0,
+            started_at_ms,
+            completed_at_ms,
+        })
     }
 
     /// The pending item of a core-shape item value (`item_completed.item`); `None` (logged)
     /// when it has no wire shape.
     pub(crate) fn of_value(item: Option<&Value>) -> Option<PendingItem> {
-        let wire = item.and_then(core_item_to_wire);
-        if wire.is_none() {
-            tracing::debug!("item_completed without a usable item; skipped");
+        let body = item.and_then(decode_core_body);
+        if item.is_none() {
+            tracing::debug!("item_completed without an item; skipped");
         }
-        wire.map(|wire| PendingItem::Wire(Box::new(wire)))
+        body.map(PendingItem::new)
     }
 }
 

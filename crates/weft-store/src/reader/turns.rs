@@ -11,9 +11,9 @@
 use uuid::Uuid;
 use weft_protocol::v2::{ItemBody, ThreadItem, Turn, TurnItemsView, TurnStatus};
 
-use super::items::{legacy_event_to_wire, typed_item};
 use super::meta::SessionMeta;
 use super::record::{Event, LegacyEvent, TurnEnd, event_of_line, upsert_item};
+use crate::item_codec::decode_legacy_event;
 use crate::line::{RolloutLine, kind};
 
 pub(super) fn build_turns(meta: &SessionMeta, lines: &[RolloutLine]) -> Vec<Turn> {
@@ -147,7 +147,7 @@ impl TurnsBuilder {
 
     fn legacy_item(&mut self, index: usize, legacy: &LegacyEvent) {
         let fallback_id = self.derived_id(index);
-        let Some(wire) = legacy_event_to_wire(&legacy.payload, &fallback_id) else {
+        let Some(body) = decode_legacy_event(&legacy.payload, &fallback_id) else {
             return;
         };
         let is_user = legacy
@@ -155,8 +155,10 @@ impl TurnsBuilder {
             .get("type")
             .and_then(serde_json::Value::as_str)
             == Some("user_message");
-        let Some(item) = typed_item(wire, legacy.line_ms, legacy.line_ms) else {
-            return;
+        let item = ThreadItem {
+            body,
+            started_at_ms: legacy.line_ms,
+            completed_at_ms: legacy.line_ms,
         };
         if self.needs_implicit_turn(is_user) {
             self.close_open(TurnStatus::Interrupted);

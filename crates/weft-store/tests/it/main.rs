@@ -2,6 +2,7 @@
 
 mod digest;
 mod index;
+mod item_codec;
 mod layout;
 mod list;
 mod properties;

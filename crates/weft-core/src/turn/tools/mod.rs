@@ -6,12 +6,18 @@
 //! records before it notifies; the tool itself only returns the `function_call_output` for the
 //! model. Calls of one response run concurrently; their outputs enter history in call order.
 
+pub(crate) mod approval;
+mod exec;
 mod image;
+pub(crate) mod patch;
+pub(crate) mod permissions;
 mod plan;
+pub(crate) mod rules;
 pub(crate) mod spec;
 mod user_input;
 
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -38,6 +44,14 @@ pub(crate) struct ToolContext {
     pub(crate) events: mpsc::Sender<TurnEvent>,
     /// Cancelled by `turn/interrupt`.
     pub(crate) cancel: CancellationToken,
+    /// The thread's unified exec sessions (they outlive the turn).
+    pub(crate) processes: weft_exec::ProcessTable,
+    /// What the thread remembers of approvals.
+    pub(crate) approvals: Arc<Mutex<approval::SessionApprovals>>,
+    /// The turn's aggregated diff.
+    pub(crate) diff: Arc<Mutex<weft_patch::TurnDiff>>,
+    /// The home folder (rules files).
+    pub(crate) home: PathBuf,
 }
 
 /// Why a tool stopped without an output of its own.
@@ -61,6 +75,13 @@ pub(crate) struct CallResult {
 }
 
 impl ToolContext {
+    /// The thread's approval memory; held only for short, non-async sections.
+    pub(crate) fn session(&self) -> MutexGuard<'_, approval::SessionApprovals> {
+        self.approvals
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Sends an event to the actor, unless the turn is gone.
     pub(crate) async fn send(&self, event: TurnEvent) {
         if self.events.send(event).await.is_err() {
@@ -132,6 +153,9 @@ pub(crate) async fn run_call(context: &ToolContext, call: &Value) -> CallResult 
         .and_then(Value::as_str)
         .unwrap_or("{}");
     let result = match name {
+        spec::EXEC_COMMAND => exec::exec_command(context, call_id, arguments).await,
+        spec::WRITE_STDIN => exec::write_stdin(context, arguments).await,
+        spec::APPLY_PATCH => apply_patch_tool(context, call_id, arguments).await,
         spec::REQUEST_USER_INPUT => user_input::run(context, call_id, arguments).await,
         spec::VIEW_IMAGE => {
             let output = image::run(context, call_id, arguments).await;
@@ -151,10 +175,44 @@ pub(crate) async fn run_call(context: &ToolContext, call: &Value) -> CallResult 
             output: function_output(call_id, &text),
             interrupts: false,
         },
-        Err(ToolStop::Interrupted { output }) => CallResult {
-            output,
-            interrupts: true,
-        },
+        Err(ToolStop::Interrupted { mut output }) => {
+            // Tools that cannot know the call id when they stop fill it in here.
+            output["call_id"] = Value::String(call_id.to_owned());
+            CallResult {
+                output,
+                interrupts: true,
+            }
+        }
+    }
+}
+
+/// The JSON `apply_patch` tool (`{input}`), for model configurations that offer it.
+async fn apply_patch_tool(
+    context: &ToolContext,
+    call_id: &str,
+    arguments: &str,
+) -> Result<String, ToolStop> {
+    #[derive(serde::Deserialize)]
+    struct Arguments {
+        input: String,
+    }
+    let arguments: Arguments = match parse_arguments(arguments) {
+        Ok(arguments) => arguments,
+        Err(text) => return Ok(text),
+    };
+    let parsed = match weft_patch::parse_patch(&arguments.input) {
+        Ok(parsed) => parsed,
+        Err(err) => return Ok(err.to_string()),
+    };
+    let cwd = PathBuf::from(&context.settings.cwd);
+    match patch::run(context, call_id, parsed, cwd, None).await {
+        None => Err(ToolStop::Interrupted {
+            output: function_output(call_id, "aborted by user"),
+        }),
+        Some(result) if result.interrupts => Err(ToolStop::Interrupted {
+            output: function_output(call_id, &result.text),
+        }),
+        Some(result) => Ok(result.text),
     }
 }
 

@@ -1,13 +1,14 @@
 //! `item_completed.item` read from the bytes: user and agent messages typed directly, every
-//! other item collected into a `Value` and converted by the general route.
+//! other item collected into a `Value` and decoded by `item_codec::decode_core_item`.
 //!
-//! User and agent messages are most of a long thread's items, and their general route (core
-//! item → wire JSON → serde) costs more than parsing the line. For the shapes the reference
-//! writes — `{"type":"UserMessage","id","content":[{"type":"text","text","text_elements"}]}`,
+//! User and agent messages are most of a long thread's items, and building a `Value` for them
+//! costs more than parsing the line. For the shapes the reference writes —
+//! `{"type":"UserMessage","id","content":[{"type":"text","text","text_elements"}]}`,
 //! `{"type":"AgentMessage","id","content":[{"text"}],"phase"?,…}` — the body is built here
-//! from the same rules as `items::core_item_to_wire` followed by deserialisation. Any other
-//! shape (images, camelCase keys, a field of an unexpected type, a repeated `type`) bails, so
-//! the line is read again by the exact reader.
+//! with the field names and constructors of `item_codec::user_message` / `agent_message`, so
+//! the two decoders of these types cannot drift apart in what they read. Any other shape
+//! (images, camelCase keys, a field of an unexpected type, a repeated `type`) bails, so the
+//! line is read again by the exact reader.
 
 use std::fmt;
 
@@ -16,9 +17,8 @@ use serde_json::{Map, Value};
 use weft_protocol::v2::{ItemBody, UserInput};
 
 use super::scalar::{Checked, Key, LineContext, Scalar, is_raw_value_key, raw_value};
-use crate::reader::items::camelize_keys;
+use crate::item_codec::{agent_message, user_message};
 use crate::reader::record::PendingItem;
-use crate::reader::user_message_text;
 
 /// The leaf-value methods of a visitor (with a `context` field) that only takes containers:
 /// every leaf value bails to the exact reader.
@@ -56,17 +56,17 @@ macro_rules! bail_on_leaf_values {
 pub(super) struct ParsedItem {
     /// The item on its way to the wire; `None` when it has no wire shape.
     pub(super) pending: Option<PendingItem>,
-    /// Text of a `UserMessage` item (as `user_message_text`).
+    /// Text of a `UserMessage` item (as `user_message::text_of`).
     pub(super) user_text: Option<String>,
 }
 
 impl ParsedItem {
-    /// The general route, from the item as a `Value`.
+    /// The exact route: the item as a `Value`, decoded by `item_codec`.
     fn of_value(item: &Value, context: &LineContext) -> ParsedItem {
-        let is_user = item.get("type").and_then(Value::as_str) == Some("UserMessage");
+        let is_user = item.get("type").and_then(Value::as_str) == Some(user_message::TYPE);
         ParsedItem {
             pending: PendingItem::of_value(Some(item)),
-            user_text: (is_user && context.wants_preview()).then(|| user_message_text(item)),
+            user_text: (is_user && context.wants_preview()).then(|| user_message::text_of(item)),
         }
     }
 }
@@ -106,8 +106,8 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
         let first_value: Value = map.next_value()?;
         if first.as_str() == "type" {
             match first_value.as_str() {
-                Some("UserMessage") => return user_message(&mut map, self.context),
-                Some("AgentMessage") => return agent_message(&mut map, self.context),
+                Some(user_message::TYPE) => return user_message(&mut map, self.context),
+                Some(agent_message::TYPE) => return agent_message(&mut map, self.context),
                 _ => {}
             }
         }
@@ -125,11 +125,6 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
     }
 }
 
-/// A directly built item; its times come with [`PendingItem::with_times`].
-fn typed(body: ItemBody) -> PendingItem {
-    PendingItem::Typed(Box::new(body))
-}
-
 /// The rest of a `UserMessage` item (its `type` already read).
 fn user_message<'de, A: MapAccess<'de>>(
     map: &mut A,
@@ -140,9 +135,9 @@ fn user_message<'de, A: MapAccess<'de>>(
     let mut content = UserContent::default();
     while let Some(key) = map.next_key::<Key<'de>>()? {
         match key.as_str() {
-            "id" => id = map.next_value::<Scalar<'de>>()?.into_string(),
-            "client_id" => client_id = Some(map.next_value::<Scalar<'de>>()?),
-            "content" => content = map.next_value_seed(UserContentSeed { context })?,
+            user_message::ID => id = map.next_value::<Scalar<'de>>()?.into_string(),
+            user_message::CLIENT_ID => client_id = Some(map.next_value::<Scalar<'de>>()?),
+            user_message::CONTENT => content = map.next_value_seed(UserContentSeed { context })?,
             "type" | "clientId" => return Err(context.bail()),
             _ => {
                 map.next_value::<Checked>()?;
@@ -158,7 +153,7 @@ fn user_message<'de, A: MapAccess<'de>>(
         return Err(context.bail());
     };
     Ok(ParsedItem {
-        pending: Some(typed(ItemBody::UserMessage {
+        pending: Some(PendingItem::new(ItemBody::UserMessage {
             id,
             content: content.inputs,
             client_id,
@@ -207,10 +202,9 @@ impl<'de> Visitor<'de> for UserContentSeed<'_> {
             if let Some(text) = text.as_deref().filter(|_| self.context.wants_preview()) {
                 content.text.push_str(text);
             }
-            content.inputs.push(UserInput::Text {
-                text: text.unwrap_or_default(),
-                text_elements: elements,
-            });
+            content
+                .inputs
+                .push(user_message::text_input(text, elements));
         }
         Ok(content)
     }
@@ -245,8 +239,9 @@ impl<'de> Visitor<'de> for TextInputSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let is_text = match map.next_key::<Key<'de>>()? {
-            Some(key) if key.as_str() == "type" => {
-                map.next_value::<Scalar<'de>>()?.into_string().as_deref() == Some("text")
+            Some(key) if key.as_str() == user_message::INPUT_TYPE => {
+                map.next_value::<Scalar<'de>>()?.into_string().as_deref()
+                    == Some(user_message::TEXT_INPUT)
             }
             _ => false,
         };
@@ -257,18 +252,16 @@ impl<'de> Visitor<'de> for TextInputSeed<'_> {
         let mut elements = None;
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "text" => text = map.next_value::<Scalar<'de>>()?.into_string(),
-                "text_elements" => elements = Some(map.next_value::<Value>()?),
-                "type" | "textElements" => return Err(self.context.bail()),
+                user_message::TEXT => text = map.next_value::<Scalar<'de>>()?.into_string(),
+                user_message::TEXT_ELEMENTS => elements = Some(map.next_value::<Value>()?),
+                user_message::INPUT_TYPE | "textElements" => return Err(self.context.bail()),
                 _ => {
                     map.next_value::<Checked>()?;
                 }
             }
         }
-        let elements = match elements {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(elements)) => elements.iter().map(camelize_keys).collect(),
-            Some(_) => return Err(self.context.bail()),
+        let Ok(elements) = user_message::text_elements(elements.as_ref()) else {
+            return Err(self.context.bail());
         };
         Ok((text, elements))
     }
@@ -290,11 +283,11 @@ fn agent_message<'de, A: MapAccess<'de>>(
     let mut memory_citation = None;
     while let Some(key) = map.next_key::<Key<'de>>()? {
         match key.as_str() {
-            "id" => id = map.next_value::<Scalar<'de>>()?.into_string(),
-            "content" => text = map.next_value_seed(AgentContentSeed { context })?,
-            "phase" => phase = Some(map.next_value::<Scalar<'de>>()?),
-            "delivery" => delivery = Some(map.next_value::<Scalar<'de>>()?),
-            "memory_citation" => memory_citation = Some(map.next_value::<Value>()?),
+            agent_message::ID => id = map.next_value::<Scalar<'de>>()?.into_string(),
+            agent_message::CONTENT => text = map.next_value_seed(AgentContentSeed { context })?,
+            agent_message::PHASE => phase = Some(map.next_value::<Scalar<'de>>()?),
+            agent_message::DELIVERY => delivery = Some(map.next_value::<Scalar<'de>>()?),
+            agent_message::MEMORY_CITATION => memory_citation = Some(map.next_value::<Value>()?),
             "type" | "memoryCitation" => return Err(context.bail()),
             _ => {
                 map.next_value::<Checked>()?;
@@ -306,15 +299,13 @@ fn agent_message<'de, A: MapAccess<'de>>(
         return Err(context.bail());
     };
     Ok(ParsedItem {
-        pending: Some(typed(ItemBody::AgentMessage {
+        pending: Some(PendingItem::new(agent_message::body(
             id,
             text,
             phase,
-            memory_citation: memory_citation.filter(|citation| !citation.is_null()),
+            memory_citation,
             delivery,
-            questions: None,
-            moderation: None,
-        })),
+        ))),
         user_text: None,
     })
 }
@@ -389,10 +380,13 @@ impl<'de> Visitor<'de> for PartTextVisitor {
         while let Some(key) = map.next_key::<Key<'de>>()? {
             if std::mem::take(&mut first) && is_raw_value_key(key.as_str()) {
                 let part = raw_value(&mut map)?;
-                let text = part.get("text").and_then(Value::as_str).map(str::to_owned);
+                let text = part
+                    .get(agent_message::PART_TEXT)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
                 return Ok(PartText(text.map(std::borrow::Cow::Owned)));
             }
-            if key.as_str() == "text" {
+            if key.as_str() == agent_message::PART_TEXT {
                 text = match map.next_value::<Scalar<'de>>()? {
                     Scalar::Str(part) => Some(part),
                     _ => None,

@@ -1,0 +1,564 @@
+//! Tools from the wire (core.md §3–§4): commands with approvals, patches, the sandbox, and the
+//! exact outputs the model reads next. The recorded `approval` and `patch` scenarios of the
+//! reference are replayed against weft with the same mock rules (`RUN:` / `PATCH:`).
+
+use serde_json::{Value, json};
+use weft_test_support::mock::Script;
+
+use crate::harness::{Client, Harness, labels, run_turn, start_thread};
+
+/// A workspace folder for the thread's cwd, apart from the home.
+fn workspace() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+async fn thread_in(client: &mut Client, cwd: &std::path::Path, policy: &str) -> String {
+    start_thread(
+        client,
+        json!({"cwd": cwd.display().to_string(), "approvalPolicy": policy, "sandbox": "workspace-write"}),
+    )
+    .await
+}
+
+/// The `function_call_output` the model got in request `index`.
+fn tool_output(harness: &Harness, index: usize) -> String {
+    let requests = harness.mock.requests();
+    let last = requests[index].input().last().cloned().unwrap();
+    assert_eq!(last["type"], "function_call_output", "{last}");
+    last["output"].as_str().unwrap().to_owned()
+}
+
+fn item<'a>(messages: &'a [Value], method: &str, kind: &str) -> &'a Value {
+    messages
+        .iter()
+        .find(|message| message["method"] == method && message["params"]["item"]["type"] == kind)
+        .map(|message| &message["params"]["item"])
+        .unwrap_or_else(|| panic!("no {method} {kind} in {messages:?}"))
+}
+
+/// Checks the unified exec output layout and returns the text after `Output:\n`.
+fn exec_output_body(text: &str) -> &str {
+    let lines: Vec<&str> = text.splitn(5, '\n').collect();
+    assert!(
+        lines[0].starts_with("Chunk ID: ") && lines[0].len() == 16,
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("Wall time: ") && lines[1].ends_with(" seconds"),
+        "{text}"
+    );
+    assert!(lines[2].starts_with("Process exited with code "), "{text}");
+    assert!(lines[3].starts_with("Original token count: "), "{text}");
+    lines[4].strip_prefix("Output:\n").unwrap()
+}
+
+#[tokio::test]
+async fn approval_scenario_matches_the_reference() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "untrusted").await;
+    let turn = client
+        .send_request(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "RUN: echo hello-approval"}]}),
+        )
+        .await;
+    let (request, before) = client
+        .wait_for_server_request("item/commandExecution/requestApproval")
+        .await;
+    let order = labels(&before);
+    assert_eq!(
+        order[order.len() - 2..],
+        ["thread/status/changed", "item/started:commandExecution"],
+        "{order:?}"
+    );
+    assert!(
+        before
+            .iter()
+            .any(|message| message.get("id") == Some(&json!(turn)))
+    );
+    let waiting = &before[before.len() - 2]["params"]["status"];
+    assert_eq!(
+        *waiting,
+        json!({"type": "active", "activeFlags": ["waitingOnApproval"]})
+    );
+    let started = &before[before.len() - 1]["params"]["item"];
+    assert_eq!(started["command"], "/bin/bash -lc 'echo hello-approval'");
+    assert_eq!(started["source"], "agent");
+    assert_eq!(started["processId"], Value::Null);
+    assert_eq!(
+        started["commandActions"],
+        json!([{"type": "unknown", "command": "echo hello-approval"}])
+    );
+    assert_eq!(request["id"], 0);
+    let params = &request["params"];
+    assert_eq!(params["itemId"], started["id"]);
+    assert_eq!(params["kind"], "command");
+    assert_eq!(params["command"], "/bin/bash -lc 'echo hello-approval'");
+    assert_eq!(params["cwd"], work.path().display().to_string());
+    assert_eq!(
+        params["proposedExecpolicyAmendment"],
+        json!(["echo", "hello-approval"])
+    );
+    assert_eq!(
+        params["availableDecisions"],
+        json!(["accept", {"acceptWithExecpolicyAmendment": {"execpolicy_amendment": ["echo", "hello-approval"]}}, "cancel"])
+    );
+
+    client
+        .answer(&request["id"], json!({"decision": "accept"}))
+        .await;
+    let (completed, after) = client.wait_for("turn/completed").await;
+    assert_eq!(completed["params"]["turn"]["status"], "completed");
+    let order: Vec<String> = labels(&after)
+        .into_iter()
+        .filter(|label| label != "item/commandExecution/outputDelta")
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "serverRequest/resolved",
+            "thread/status/changed",
+            "item/completed:commandExecution",
+            "thread/tokenUsage/updated",
+            "item/started:agentMessage",
+            "item/agentMessage/delta",
+            "item/completed:agentMessage",
+            "thread/tokenUsage/updated",
+            "thread/status/changed",
+        ]
+    );
+    let done = item(&after, "item/completed", "commandExecution");
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["exitCode"], 0);
+    assert_eq!(done["source"], "unifiedExecStartup");
+    assert!(done["processId"].as_str().unwrap().parse::<u32>().is_ok());
+    assert!(
+        done["aggregatedOutput"]
+            .as_str()
+            .unwrap()
+            .ends_with("hello-approval\n")
+    );
+    let deltas: String = after
+        .iter()
+        .filter(|message| message["method"] == "item/commandExecution/outputDelta")
+        .map(|message| message["params"]["delta"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        deltas,
+        done["aggregatedOutput"].as_str().unwrap(),
+        "deltas add up to the output"
+    );
+
+    let output = tool_output(&harness, 1);
+    assert!(
+        exec_output_body(&output).ends_with("hello-approval\n"),
+        "{output}"
+    );
+    assert!(output.contains("\nProcess exited with code 0\n"));
+}
+
+#[tokio::test]
+async fn decline_completes_the_item_declined_and_the_turn_goes_on() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "untrusted").await;
+    let marker = work.path().join("ran");
+    let command = format!("RUN: touch {}", marker.display());
+    client
+        .send_request(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": command}]}),
+        )
+        .await;
+    let (request, _) = client
+        .wait_for_server_request("item/commandExecution/requestApproval")
+        .await;
+    client
+        .answer(&request["id"], json!({"decision": "decline"}))
+        .await;
+    let (completed, after) = client.wait_for("turn/completed").await;
+    assert_eq!(completed["params"]["turn"]["status"], "completed");
+    assert_eq!(
+        item(&after, "item/completed", "commandExecution")["status"],
+        "declined"
+    );
+    assert_eq!(tool_output(&harness, 1), "rejected by user");
+    assert!(!marker.exists(), "a declined command does not run");
+}
+
+#[tokio::test]
+async fn cancel_declines_and_interrupts_the_turn() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "untrusted").await;
+    client
+        .send_request(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "RUN: echo no"}]}),
+        )
+        .await;
+    let (request, _) = client
+        .wait_for_server_request("item/commandExecution/requestApproval")
+        .await;
+    client
+        .answer(&request["id"], json!({"decision": "cancel"}))
+        .await;
+    let (completed, after) = client.wait_for("turn/completed").await;
+    assert_eq!(completed["params"]["turn"]["status"], "interrupted");
+    assert_eq!(
+        item(&after, "item/completed", "commandExecution")["status"],
+        "declined"
+    );
+    assert_eq!(
+        harness.mock.requests().len(),
+        1,
+        "the model is not sampled again"
+    );
+}
+
+#[tokio::test]
+async fn r30_an_unparsable_decision_fails_the_item_and_says_so() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "untrusted").await;
+    client
+        .send_request(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "RUN: echo no"}]}),
+        )
+        .await;
+    let (request, _) = client
+        .wait_for_server_request("item/commandExecution/requestApproval")
+        .await;
+    client
+        .answer(&request["id"], json!({"decision": "bogus"}))
+        .await;
+    let (_, after) = client.wait_for("turn/completed").await;
+    assert_eq!(
+        item(&after, "item/completed", "commandExecution")["status"],
+        "failed"
+    );
+    let output = tool_output(&harness, 1);
+    assert!(
+        output.starts_with("approval request failed: invalid decision"),
+        "{output}"
+    );
+}
+
+#[tokio::test]
+async fn accept_for_session_is_remembered_for_the_thread() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "untrusted").await;
+    client
+        .send_request(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "RUN: echo again"}]}),
+        )
+        .await;
+    let (request, _) = client
+        .wait_for_server_request("item/commandExecution/requestApproval")
+        .await;
+    client
+        .answer(&request["id"], json!({"decision": "acceptForSession"}))
+        .await;
+    client.wait_for("turn/completed").await;
+    let messages = run_turn(&mut client, &thread_id, "RUN: echo again").await;
+    assert!(
+        messages
+            .iter()
+            .all(|message| message["method"] != "item/commandExecution/requestApproval"),
+        "not asked twice"
+    );
+    assert_eq!(
+        item(&messages, "item/completed", "commandExecution")["exitCode"],
+        0
+    );
+}
+
+#[tokio::test]
+async fn an_execpolicy_amendment_is_persisted_and_applies_to_new_threads() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "untrusted").await;
+    client
+        .send_request("turn/start", json!({"threadId": thread_id, "input": [{"type": "text", "text": "RUN: echo allowed"}]}))
+        .await;
+    let (request, _) = client
+        .wait_for_server_request("item/commandExecution/requestApproval")
+        .await;
+    let amendment = request["params"]["availableDecisions"][1].clone();
+    client
+        .answer(&request["id"], json!({"decision": amendment}))
+        .await;
+    client.wait_for("turn/completed").await;
+    let rules = std::fs::read_to_string(harness.home.path().join("rules/default.rules")).unwrap();
+    assert_eq!(
+        rules,
+        "prefix_rule(pattern=[\"echo\",\"allowed\"], decision=\"allow\")\n"
+    );
+
+    let other = thread_in(&mut client, work.path(), "untrusted").await;
+    let messages = run_turn(&mut client, &other, "RUN: echo allowed twice").await;
+    assert!(
+        messages
+            .iter()
+            .all(|message| message["method"] != "item/commandExecution/requestApproval"),
+        "the allowed prefix runs without asking"
+    );
+}
+
+#[tokio::test]
+async fn patch_scenario_matches_the_reference() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "never").await;
+    let messages = run_turn(&mut client, &thread_id, "PATCH: hello.txt").await;
+    let order: Vec<String> = labels(&messages);
+    assert_eq!(
+        order,
+        [
+            "response 3",
+            "thread/status/changed",
+            "turn/started",
+            "item/started:userMessage",
+            "item/completed:userMessage",
+            "item/started:fileChange",
+            "item/completed:fileChange",
+            "turn/diff/updated",
+            "thread/tokenUsage/updated",
+            "turn/diff/updated",
+            "item/started:agentMessage",
+            "item/agentMessage/delta",
+            "item/completed:agentMessage",
+            "thread/tokenUsage/updated",
+            "turn/diff/updated",
+            "thread/status/changed",
+            "turn/completed",
+        ]
+    );
+    let path = work.path().join("hello.txt");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "hello from mock\n");
+    let change = item(&messages, "item/completed", "fileChange");
+    assert_eq!(change["status"], "completed");
+    assert_eq!(
+        change["changes"],
+        json!([{"path": path.display().to_string(), "kind": {"type": "add"}, "diff": "hello from mock\n"}])
+    );
+    let diff = messages
+        .iter()
+        .find(|message| message["method"] == "turn/diff/updated")
+        .unwrap();
+    assert_eq!(
+        diff["params"]["diff"],
+        "diff --git a/hello.txt b/hello.txt\nnew file mode 100644\nindex 0000000000000000000000000000000000000000..afd462e78b9932fc0c9a245a16ead5f5cc9f8831\n--- /dev/null\n+++ b/hello.txt\n@@ -0,0 +1 @@\n+hello from mock\n"
+    );
+    let output = tool_output(&harness, 1);
+    let (outer, inner) = output
+        .split_once("\nOutput:\nExit code: 0\nWall time: ")
+        .unwrap();
+    assert!(
+        outer.starts_with("Wall time: ") && outer.ends_with(" seconds"),
+        "{output}"
+    );
+    assert!(
+        inner.ends_with(" seconds\nOutput:\nSuccess. Updated the following files:\nA hello.txt\n"),
+        "{output}"
+    );
+}
+
+#[tokio::test]
+async fn a_patch_outside_the_workspace_is_rejected_under_never() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    let outside = tempfile::tempdir_in(harness.home.path()).unwrap();
+    let target = outside.path().join("escape.txt");
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(
+        &mut client,
+        json!({"cwd": work.path().display().to_string(), "approvalPolicy": "never", "sandbox": "read-only"}),
+    )
+    .await;
+    let messages = run_turn(
+        &mut client,
+        &thread_id,
+        &format!("PATCH: {}", target.display()),
+    )
+    .await;
+    assert_eq!(
+        item(&messages, "item/completed", "fileChange")["status"],
+        "declined"
+    );
+    assert!(!target.exists());
+    let output = tool_output(&harness, 1);
+    assert!(
+        output.contains("writing outside of the project; rejected by user approval settings"),
+        "{output}"
+    );
+}
+
+#[tokio::test]
+async fn the_sandbox_denies_a_write_outside_the_workspace_under_never() {
+    if !weft_sandbox::support().is_available() {
+        eprintln!("skipped: {:?}", weft_sandbox::support());
+        return;
+    }
+    let harness = Harness::start().await;
+    let work = workspace();
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("escape.txt");
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "never").await;
+    let policy = json!({"type": "workspaceWrite", "writableRoots": [], "networkAccess": false, "excludeTmpdirEnvVar": true, "excludeSlashTmp": true});
+    let text = format!("RUN: echo x > {}", target.display());
+    let id = client
+        .send_request(
+            "turn/start",
+            json!({"threadId": thread_id, "sandboxPolicy": policy, "input": [{"type": "text", "text": text}]}),
+        )
+        .await;
+    client.response_to(id).await;
+    let (_, messages) = client.wait_for("turn/completed").await;
+    let done = item(&messages, "item/completed", "commandExecution");
+    assert_eq!(done["status"], "failed");
+    assert_ne!(done["exitCode"], 0);
+    assert!(!target.exists(), "the kernel refused the write");
+    assert!(
+        messages
+            .iter()
+            .all(|message| message["method"] != "item/commandExecution/requestApproval"),
+        "never asks"
+    );
+    let inside = work.path().join("sub");
+    std::fs::create_dir(&inside).unwrap();
+    let messages = run_turn(
+        &mut client,
+        &thread_id,
+        &format!("RUN: echo ok > {}/file", inside.display()),
+    )
+    .await;
+    assert_eq!(
+        item(&messages, "item/completed", "commandExecution")["exitCode"],
+        0
+    );
+    assert_eq!(
+        std::fs::read_to_string(inside.join("file")).unwrap(),
+        "ok\n"
+    );
+}
+
+#[tokio::test]
+async fn an_interrupted_long_command_leaves_no_process_behind() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "never").await;
+    let script = Script::function_call(
+        "exec_command",
+        "call_sleep",
+        r#"{"cmd": "sleep 1000 & sleep 1000", "yield_time_ms": 30000}"#,
+    );
+    harness.mock.push(script);
+    let id = client
+        .send_request(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "sleep"}]}),
+        )
+        .await;
+    let (response, _) = client.response_to(id).await;
+    let turn_id = response["result"]["turn"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (started, _) = client.wait_for("item/started").await;
+    let mut started = started;
+    while started["params"]["item"]["type"] != "commandExecution" {
+        started = client.wait_for("item/started").await.0;
+    }
+    let pids_before = sleepers();
+    let interrupt = client
+        .send_request(
+            "turn/interrupt",
+            json!({"threadId": thread_id, "turnId": turn_id}),
+        )
+        .await;
+    client.response_to(interrupt).await;
+    let (completed, _) = client.wait_for("turn/completed").await;
+    assert_eq!(completed["params"]["turn"]["status"], "interrupted");
+    let left: Vec<u32> = sleepers()
+        .into_iter()
+        .filter(|pid| pids_before.contains(pid))
+        .collect();
+    assert!(left.is_empty(), "sleep processes left behind: {left:?}");
+    // The call keeps its output (pairing) for the next request.
+    run_turn(&mut client, &thread_id, "after").await;
+    let requests = harness.mock.requests();
+    let paired = requests[1]
+        .input()
+        .iter()
+        .find(|item| item["call_id"] == "call_sleep" && item["type"] == "function_call_output")
+        .cloned()
+        .unwrap();
+    assert!(
+        paired["output"]
+            .as_str()
+            .unwrap()
+            .ends_with("aborted by user"),
+        "{paired}"
+    );
+}
+
+/// Pids of `sleep 1000` processes whose parent chain is ours.
+fn sleepers() -> Vec<u32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        if cmdline == b"sleep\x001000\x00" {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+#[tokio::test]
+async fn a_client_that_never_answers_blocks_only_its_own_turn() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    let mut client = harness.connect().await;
+    let waiting = thread_in(&mut client, work.path(), "untrusted").await;
+    client
+        .send_request(
+            "turn/start",
+            json!({"threadId": waiting, "input": [{"type": "text", "text": "RUN: echo wait"}]}),
+        )
+        .await;
+    client
+        .wait_for_server_request("item/commandExecution/requestApproval")
+        .await;
+    let other = thread_in(&mut client, work.path(), "never").await;
+    let messages = run_turn(&mut client, &other, "RUN: echo free").await;
+    assert_eq!(
+        item(&messages, "item/completed", "commandExecution")["exitCode"],
+        0
+    );
+    let listed = client
+        .call_ok("thread/read", json!({"threadId": waiting}))
+        .await;
+    assert_eq!(
+        listed["thread"]["status"],
+        json!({"type": "active", "activeFlags": ["waitingOnApproval"]})
+    );
+}

@@ -1,0 +1,125 @@
+//! What a turn may write, from its sandbox setting (core.md §4.1): the writable roots commands
+//! and patches share, the protected subpaths inside them, and the kernel sandbox policy for a
+//! command. One computation, so a patch applied in-process obeys the same roots as a command.
+
+use std::path::{Path, PathBuf};
+
+use weft_protocol::v2::SandboxPolicy;
+
+/// Subpaths of a writable root that stay read-only (the reference protects these; weft-sandbox
+/// withholds the same names from its Landlock rules).
+pub(crate) const PROTECTED_NAMES: [&str; 4] = [".git", ".agents", ".codex", ".aws"];
+
+/// Where a turn may write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum WriteAccess {
+    /// Anywhere (`danger-full-access`, or a sandbox the environment provides).
+    Everywhere,
+    /// Beneath these absolute roots, minus their protected subpaths (empty: read-only).
+    Roots(Vec<PathBuf>),
+}
+
+impl WriteAccess {
+    /// The access a sandbox setting gives for a turn in `cwd`.
+    pub(crate) fn from_policy(policy: &SandboxPolicy, cwd: &Path) -> Self {
+        match policy {
+            SandboxPolicy::DangerFullAccess | SandboxPolicy::ExternalSandbox { .. } => {
+                Self::Everywhere
+            }
+            SandboxPolicy::ReadOnly { .. } => Self::Roots(Vec::new()),
+            SandboxPolicy::WorkspaceWrite {
+                writable_roots,
+                exclude_tmpdir_env_var,
+                exclude_slash_tmp,
+                ..
+            } => {
+                let mut roots = vec![cwd.to_path_buf()];
+                roots.extend(writable_roots.iter().map(|root| cwd.join(root)));
+                if !exclude_slash_tmp {
+                    roots.push(PathBuf::from("/tmp"));
+                }
+                if !exclude_tmpdir_env_var
+                    && let Some(tmpdir) = std::env::var_os("TMPDIR").filter(|dir| !dir.is_empty())
+                {
+                    roots.push(PathBuf::from(tmpdir));
+                }
+                roots.dedup();
+                Self::Roots(roots)
+            }
+        }
+    }
+
+    /// Whether `path` (absolute, normalised) may be written: beneath a root and not beneath
+    /// that root's protected subpaths.
+    pub(crate) fn allows(&self, path: &Path) -> bool {
+        match self {
+            Self::Everywhere => true,
+            Self::Roots(roots) => roots.iter().any(|root| {
+                let root = canonical_or_same(root);
+                let path = canonical_parent_or_same(path);
+                path.strip_prefix(&root).is_ok_and(|rest| {
+                    rest.components().next().is_none_or(|first| {
+                        !PROTECTED_NAMES
+                            .iter()
+                            .any(|name| first.as_os_str() == *name)
+                    })
+                })
+            }),
+        }
+    }
+
+    /// The kernel sandbox policy for a command.
+    pub(crate) fn sandbox_policy(&self, network_allowed: bool) -> weft_sandbox::SandboxPolicy {
+        match self {
+            Self::Everywhere => weft_sandbox::SandboxPolicy::danger_full_access(),
+            Self::Roots(roots) if roots.is_empty() => {
+                let mut policy = weft_sandbox::SandboxPolicy::read_only();
+                policy.network_allowed = network_allowed;
+                policy
+            }
+            Self::Roots(roots) => {
+                weft_sandbox::SandboxPolicy::workspace_write(roots.clone(), network_allowed)
+            }
+        }
+    }
+}
+
+/// Whether a sandbox setting lets commands use the network.
+pub(crate) fn network_allowed(policy: &SandboxPolicy) -> bool {
+    match policy {
+        SandboxPolicy::DangerFullAccess => true,
+        SandboxPolicy::ReadOnly { network_access }
+        | SandboxPolicy::WorkspaceWrite { network_access, .. } => *network_access,
+        SandboxPolicy::ExternalSandbox { network_access } => {
+            network_access.as_deref() == Some("enabled")
+        }
+    }
+}
+
+/// Symlinks resolved where the path exists (`/tmp` may be a link), unchanged otherwise.
+fn canonical_or_same(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// For a file that may not exist yet: its nearest existing ancestor resolved, the rest kept, so
+/// a symlinked directory inside a root cannot smuggle a write outside it.
+fn canonical_parent_or_same(path: &Path) -> PathBuf {
+    let mut existing = path;
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(resolved) = existing.canonicalize() {
+            let mut full = resolved;
+            for part in rest.iter().rev() {
+                full.push(part);
+            }
+            return full;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}
