@@ -12,7 +12,9 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 use weft_core::CoreConfig;
 use weft_model::{HttpModelClient, ModelClient, ProviderConfig, ScriptedModelClient};
-use weft_protocol::v2::{ApprovalPolicyName, AskForApproval, ReasoningSummary, SandboxMode};
+use weft_protocol::v2::{
+    ApprovalPolicyName, AskForApproval, ReasoningSummary, SandboxMode, SandboxPolicy,
+};
 
 /// The built-in offline provider id.
 pub const SCRIPTED_PROVIDER: &str = "scripted";
@@ -36,7 +38,23 @@ struct ConfigFile {
     model_instructions_file: Option<PathBuf>,
     shutdown_drain_secs: Option<u64>,
     #[serde(default)]
+    sandbox_workspace_write: SandboxWorkspaceWrite,
+    #[serde(default)]
+    include_apply_patch_tool: bool,
+    #[serde(default)]
+    include_plan_tool: bool,
+    #[serde(default)]
     model_providers: HashMap<String, toml::Table>,
+}
+
+/// `[sandbox_workspace_write]` (core.md §4.1).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct SandboxWorkspaceWrite {
+    writable_roots: Vec<String>,
+    network_access: bool,
+    exclude_tmpdir_env_var: bool,
+    exclude_slash_tmp: bool,
 }
 
 /// How long a stopping server waits for running turns before interrupting them, unless
@@ -183,6 +201,15 @@ pub fn resolve(home: PathBuf, table: &toml::Table) -> anyhow::Result<Resolved> {
             effective,
             origins,
             models: vec![model],
+            workspace_write: SandboxPolicy::WorkspaceWrite {
+                writable_roots: file.sandbox_workspace_write.writable_roots.clone(),
+                network_access: file.sandbox_workspace_write.network_access,
+                exclude_tmpdir_env_var: file.sandbox_workspace_write.exclude_tmpdir_env_var,
+                exclude_slash_tmp: file.sandbox_workspace_write.exclude_slash_tmp,
+            },
+            include_apply_patch_tool: file.include_apply_patch_tool,
+            include_plan_tool: file.include_plan_tool,
+            sandbox_support: weft_sandbox::support(),
         },
         models,
         shutdown_drain: file

@@ -14,17 +14,35 @@ use weft_core::Core;
 /// # Errors
 /// Invalid config or an unopenable store.
 pub fn build_core(home: Option<&std::path::Path>, overrides: &[String]) -> anyhow::Result<Core> {
-    build_core_with_drain(home, overrides).map(|(core, _)| core)
+    build_core_with_drain(home, overrides, |_| {}).map(|(core, _)| core)
+}
+
+/// As [`build_core`], with a last change to the resolved config (tests simulate a kernel
+/// without Landlock this way).
+///
+/// # Errors
+/// Invalid config or an unopenable store.
+pub fn build_core_adjusted(
+    home: Option<&std::path::Path>,
+    overrides: &[String],
+    adjust: impl FnOnce(&mut weft_core::CoreConfig),
+) -> anyhow::Result<Core> {
+    build_core_with_drain(home, overrides, adjust).map(|(core, _)| core)
 }
 
 /// As [`build_core`], plus the configured drain deadline (`shutdown_drain_secs`).
 fn build_core_with_drain(
     home: Option<&std::path::Path>,
     overrides: &[String],
+    adjust: impl FnOnce(&mut weft_core::CoreConfig),
 ) -> anyhow::Result<(Core, std::time::Duration)> {
     let home = config::home_dir(home)?;
     let table = config::load_table(&home, overrides)?;
-    let resolved = config::resolve(home, &table)?;
+    let mut resolved = config::resolve(home, &table)?;
+    adjust(&mut resolved.core);
+    if let weft_sandbox::Support::Unavailable { reason } = &resolved.core.sandbox_support {
+        tracing::warn!(%reason, "the sandbox cannot be enforced; sandboxed commands will be refused");
+    }
     let drain_for = resolved.shutdown_drain;
     tracing::info!(
         home = %resolved.core.home.display(),
@@ -55,7 +73,7 @@ pub async fn app_server(
             "unsupported --listen URL `{listen}`; expected `stdio://` (websocket and unix sockets come later)"
         );
     }
-    let (core, drain_for) = build_core_with_drain(home, overrides)?;
+    let (core, drain_for) = build_core_with_drain(home, overrides, |_| {})?;
     let shutdown = CancellationToken::new();
     let mut serving = tokio::spawn(weft_server::serve_stdio(core.clone(), shutdown.clone()));
     let mut signals = Signals::new();
@@ -63,6 +81,7 @@ pub async fn app_server(
         _ = &mut serving => {
             core.begin_drain();
             core.drain(drain_for).await;
+            core.terminate_processes().await;
         }
         () = signals.next() => {
             tracing::info!("signal received; draining");
@@ -76,6 +95,7 @@ pub async fn app_server(
             }
             shutdown.cancel();
             let _ = serving.await;
+            core.terminate_processes().await;
         }
     }
     Ok(())

@@ -38,6 +38,17 @@ pub struct CoreConfig {
     pub origins: serde_json::Map<String, serde_json::Value>,
     /// Models offered by `model/list` (slugs), the default first.
     pub models: Vec<String>,
+    /// The `workspace-write` policy with `[sandbox_workspace_write]` applied (writable roots,
+    /// network, tmp exclusions); used when a thread asks for `workspace-write` by name.
+    pub workspace_write: SandboxPolicy,
+    /// `include_apply_patch_tool`: offer `apply_patch` as a JSON function tool (patches are
+    /// always accepted through `exec_command` too).
+    pub include_apply_patch_tool: bool,
+    /// `include_plan_tool`: offer `update_plan`.
+    pub include_plan_tool: bool,
+    /// Whether this kernel can enforce the sandbox, probed once at start. Without it,
+    /// sandboxed commands are refused (never run unsandboxed) and clients get a `configWarning`.
+    pub sandbox_support: weft_sandbox::Support,
 }
 
 /// Settings of one thread; `turn/start` overrides stick for later turns.

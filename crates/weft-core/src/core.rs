@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use weft_model::{ModelClient, ModelError};
 use weft_protocol::v2::{
     ApprovalsReviewer, ConfigReadParams, ConfigReadResponse, Model, ModelListParams,
-    ModelListResponse, ReasoningEffortOption, SandboxPolicy, ServerNotification,
+    ModelListResponse, ReasoningEffortOption, SandboxMode, SandboxPolicy, ServerNotification,
     ThreadLoadedListParams, ThreadLoadedListResponse, ThreadStartParams, ThreadStartResponse,
     ThreadStartedNotification, ThreadUnsubscribeParams, ThreadUnsubscribeResponse,
     TurnInterruptParams, TurnStartParams, UnsubscribeStatus,
@@ -155,6 +155,11 @@ impl Shared {
     ) -> ThreadSettings {
         let config = &self.config;
         let sandbox_mode = overrides.sandbox.unwrap_or(config.sandbox_mode);
+        let sandbox = if sandbox_mode == SandboxMode::WorkspaceWrite {
+            config.workspace_write.clone()
+        } else {
+            SandboxPolicy::from_mode(sandbox_mode)
+        };
         ThreadSettings {
             model: overrides
                 .model
@@ -175,7 +180,7 @@ impl Shared {
             approvals_reviewer: overrides
                 .approvals_reviewer
                 .unwrap_or(ApprovalsReviewer::User),
-            sandbox: SandboxPolicy::from_mode(sandbox_mode),
+            sandbox,
             reasoning_effort: config.reasoning_effort.clone(),
             reasoning_summary: config.reasoning_summary,
             service_tier: overrides.service_tier.clone(),
@@ -257,9 +262,19 @@ impl Core {
         self.shared.clients.connect()
     }
 
-    /// Marks a client initialised: it receives broadcasts from now on.
+    /// Marks a client initialised: it receives broadcasts from now on. On a kernel that cannot
+    /// enforce the sandbox, the client is told at once (`configWarning`), as the reference warns
+    /// about a missing bubblewrap.
     pub fn join(&self, sink: &ClientSink) {
         self.shared.clients.join(sink);
+        if let weft_sandbox::Support::Unavailable { reason } = &self.shared.config.sandbox_support {
+            sink.notify(Arc::new(ServerNotification::ConfigWarning(
+                weft_protocol::v2::ConfigWarningNotification {
+                    summary: "weft cannot enforce its sandbox on this kernel (Landlock is unavailable); commands under read-only or workspace-write will be refused. Use danger-full-access to run commands unsandboxed.".to_owned(),
+                    details: Some(reason.clone()),
+                },
+            )));
+        }
     }
 
     /// Forgets a client: no more broadcasts, removed from every thread's subscribers (R4).
@@ -320,6 +335,23 @@ impl Core {
             let _ = handle.send(Command::InterruptRunning);
         }
         let _ = tokio::time::timeout(crate::limits::INTERRUPT_WAIT, running.wait_for(idle)).await;
+    }
+
+    /// Ends every command the threads still run in the background (unified exec sessions), so
+    /// none outlives the server: each thread ends its process groups (SIGTERM, then SIGKILL).
+    /// Bounded by [`crate::limits::PROCESS_TERMINATION_WAIT`].
+    pub async fn terminate_processes(&self) {
+        let handles: Vec<ThreadHandle> = lock(&self.shared.threads).values().cloned().collect();
+        let waits = handles
+            .iter()
+            .map(|handle| handle.ask(|done| Command::TerminateProcesses { done }));
+        let all = futures_util::future::join_all(waits);
+        if tokio::time::timeout(crate::limits::PROCESS_TERMINATION_WAIT, all)
+            .await
+            .is_err()
+        {
+            tracing::warn!("background commands did not all end in time");
+        }
     }
 
     /// `thread/start`: create, load and subscribe; answer; then broadcast `thread/started`.

@@ -23,6 +23,10 @@ pub const LOADED_THREADS_MAX: usize = 10_000;
 /// How long `turn/interrupt` may wait for a turn to stop before answering anyway.
 pub const INTERRUPT_WAIT: Duration = Duration::from_secs(10);
 
+/// How long shutdown waits for threads to end their background commands: the SIGTERM grace of
+/// weft-exec plus its bounded reap wait, with a margin.
+pub const PROCESS_TERMINATION_WAIT: Duration = Duration::from_secs(10);
+
 /// Model requests in one turn (sampling loop iterations). A model that keeps calling tools
 /// forever must not run forever; 256 is far above any real turn.
 pub const SAMPLING_REQUESTS_PER_TURN_MAX: usize = 256;

@@ -135,3 +135,52 @@ fn generate_json_schema_writes_the_reference_layout() {
         );
     }
 }
+
+/// Only weft-sandbox may contain `unsafe` (ARCHITECTURE.md): every other crate inherits the
+/// workspace lints, where `unsafe_code` is forbidden.
+#[test]
+fn only_the_sandbox_crate_may_use_unsafe() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let workspace = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    assert!(workspace.contains("unsafe_code = \"forbid\""));
+    for entry in std::fs::read_dir(root.join("crates")).unwrap() {
+        let dir = entry.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        let inherits = manifest.contains("[lints]\nworkspace = true");
+        if name == "weft-sandbox" {
+            assert!(
+                manifest.contains("unsafe_code = \"deny\""),
+                "{name} denies unsafe by default"
+            );
+        } else {
+            assert!(
+                inherits,
+                "{name} must inherit the workspace lints (unsafe forbidden)"
+            );
+        }
+        let sources = walk(&dir.join("src"));
+        for source in sources {
+            let text = std::fs::read_to_string(&source).unwrap();
+            if name != "weft-sandbox" {
+                assert!(!text.contains("unsafe {"), "unsafe in {}", source.display());
+            }
+        }
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return files;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}

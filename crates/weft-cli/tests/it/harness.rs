@@ -55,6 +55,14 @@ impl Harness {
         Self::start_with("").await
     }
 
+    /// As [`Harness::start`], with a change to the resolved core config.
+    pub(crate) async fn start_adjusted(adjust: impl FnOnce(&mut weft_core::CoreConfig)) -> Self {
+        let mut harness = Self::start().await;
+        harness.core =
+            weft_cli::build_core_adjusted(Some(harness.home.path()), &[], adjust).expect("core");
+        harness
+    }
+
     /// As [`Harness::start`], with extra keys in `[model_providers.mock]`.
     pub(crate) async fn start_with(extra_provider_keys: &str) -> Self {
         let mock = MockResponses::start().await;

@@ -319,6 +319,8 @@ async fn an_execpolicy_amendment_is_persisted_and_applies_to_new_threads() {
 async fn patch_scenario_matches_the_reference() {
     let harness = Harness::start().await;
     let work = workspace();
+    // The workspace is a repository, as in the recording: diff paths are relative to its root.
+    std::fs::create_dir(work.path().join(".git")).unwrap();
     let mut client = harness.connect().await;
     let thread_id = thread_in(&mut client, work.path(), "never").await;
     let messages = run_turn(&mut client, &thread_id, "PATCH: hello.txt").await;
@@ -561,4 +563,242 @@ async fn a_client_that_never_answers_blocks_only_its_own_turn() {
         listed["thread"]["status"],
         json!({"type": "active", "activeFlags": ["waitingOnApproval"]})
     );
+}
+
+/// A 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
+    0x42, 0x60, 0x82,
+];
+
+#[tokio::test]
+async fn view_image_sends_the_image_to_the_model_and_shows_an_image_view_item() {
+    use base64::Engine as _;
+    let harness = Harness::start().await;
+    let work = workspace();
+    std::fs::write(work.path().join("dot.png"), PNG).unwrap();
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "never").await;
+    harness.mock.push(Script::function_call(
+        "view_image",
+        "call_img",
+        r#"{"path": "dot.png"}"#,
+    ));
+    harness.mock.push(Script::text("a dot"));
+    let messages = run_turn(&mut client, &thread_id, "look").await;
+    let shown = item(&messages, "item/completed", "imageView");
+    assert_eq!(
+        shown["path"],
+        work.path().join("dot.png").display().to_string()
+    );
+    let requests = harness.mock.requests();
+    let output = requests[1].input().last().cloned().unwrap();
+    assert_eq!(output["call_id"], "call_img");
+    let expected = format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(PNG)
+    );
+    assert_eq!(
+        output["output"],
+        json!([{"type": "input_image", "image_url": expected}])
+    );
+
+    harness.mock.push(Script::function_call(
+        "view_image",
+        "call_missing",
+        r#"{"path": "nope.png"}"#,
+    ));
+    harness.mock.push(Script::text("no image"));
+    run_turn(&mut client, &thread_id, "look again").await;
+    let requests = harness.mock.requests();
+    let output = requests[3].input().last().cloned().unwrap();
+    let text = output["output"].as_str().unwrap();
+    assert!(text.starts_with("unable to locate image at `"), "{text}");
+}
+
+#[tokio::test]
+async fn update_plan_is_offered_when_configured_and_reports_the_plan() {
+    let harness = Harness::start_adjusted(|config| config.include_plan_tool = true).await;
+    let work = workspace();
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "never").await;
+    let plan = r#"{"explanation": "two steps", "plan": [{"step": "read", "status": "completed"}, {"step": "write", "status": "in_progress"}]}"#;
+    harness
+        .mock
+        .push(Script::function_call("update_plan", "call_plan", plan));
+    let messages = run_turn(&mut client, &thread_id, "plan it").await;
+    let update = messages
+        .iter()
+        .find(|message| message["method"] == "turn/plan/updated")
+        .unwrap();
+    assert_eq!(update["params"]["explanation"], "two steps");
+    assert_eq!(
+        update["params"]["plan"],
+        json!([{"step": "read", "status": "completed"}, {"step": "write", "status": "inProgress"}])
+    );
+    assert_eq!(tool_output(&harness, 1), "Plan updated");
+    let tools: Vec<String> = harness.mock.requests()[0].body["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tool| tool["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        tools,
+        [
+            "exec_command",
+            "write_stdin",
+            "request_user_input",
+            "view_image",
+            "update_plan"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_long_command_becomes_a_session_and_unknown_sessions_are_reported() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "never").await;
+    harness.mock.push(Script::function_call(
+        "exec_command",
+        "call_long",
+        r#"{"cmd": "echo started; sleep 30", "yield_time_ms": 1500, "login": false}"#,
+    ));
+    let messages = run_turn(&mut client, &thread_id, "start it").await;
+    let running = item(&messages, "item/completed", "commandExecution");
+    assert_eq!(
+        running["status"], "inProgress",
+        "still running when the call returned"
+    );
+    assert_eq!(running["exitCode"], Value::Null);
+    let output = tool_output(&harness, 1);
+    assert!(
+        output.contains("\nProcess running with session ID "),
+        "{output}"
+    );
+    assert!(output.ends_with("Output:\nstarted\n"), "{output}");
+
+    harness.mock.push(Script::function_call(
+        "write_stdin",
+        "call_poll",
+        r#"{"session_id": 7, "chars": ""}"#,
+    ));
+    run_turn(&mut client, &thread_id, "poll a wrong session").await;
+    assert_eq!(tool_output(&harness, 3), "Unknown process id 7");
+}
+
+#[tokio::test]
+async fn tool_items_survive_a_restart_in_the_rollout() {
+    let mut harness = Harness::start().await;
+    let work = workspace();
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "never").await;
+    let first = run_turn(&mut client, &thread_id, "RUN: echo persisted").await;
+    let second = run_turn(&mut client, &thread_id, "PATCH: kept.txt").await;
+    let live = [
+        item(&first, "item/completed", "commandExecution").clone(),
+        item(&second, "item/completed", "fileChange").clone(),
+    ];
+    drop(client);
+    harness.restart();
+    let mut client = harness.connect().await;
+    let read = client
+        .call_ok(
+            "thread/read",
+            json!({"threadId": thread_id, "includeTurns": true}),
+        )
+        .await;
+    let turns = read["thread"]["turns"].as_array().unwrap();
+    let stored: Vec<&Value> = turns
+        .iter()
+        .flat_map(|turn| turn["items"].as_array().unwrap())
+        .filter(|item| item["type"] == "commandExecution" || item["type"] == "fileChange")
+        .collect();
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    for (stored, live) in stored.iter().zip(&live) {
+        for key in [
+            "id",
+            "type",
+            "status",
+            "command",
+            "cwd",
+            "exitCode",
+            "aggregatedOutput",
+            "commandActions",
+            "changes",
+            "source",
+        ] {
+            assert_eq!(stored.get(key), live.get(key), "{key} of {}", live["type"]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn without_landlock_weft_warns_at_start_and_refuses_sandboxed_commands() {
+    let harness = Harness::start_adjusted(|config| {
+        config.sandbox_support = weft_sandbox::Support::Unavailable {
+            reason: "simulated: Landlock is not enabled in this kernel".to_owned(),
+        };
+    })
+    .await;
+    let mut client = harness.connect_raw();
+    let id = client
+        .send_request(
+            "initialize",
+            json!({"clientInfo": {"name": "weft-test", "version": "1.0.0"}}),
+        )
+        .await;
+    client.response_to(id).await;
+    client.notify("initialized").await;
+    let (warning, _) = client.wait_for("configWarning").await;
+    assert!(
+        warning["params"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Landlock is unavailable")
+    );
+    assert_eq!(
+        warning["params"]["details"],
+        "simulated: Landlock is not enabled in this kernel"
+    );
+    let work = workspace();
+    let marker = work.path().join("ran");
+    let thread_id = thread_in(&mut client, work.path(), "never").await;
+    let messages = run_turn(
+        &mut client,
+        &thread_id,
+        &format!("RUN: touch {}", marker.display()),
+    )
+    .await;
+    let done = item(&messages, "item/completed", "commandExecution");
+    assert_eq!(done["status"], "failed");
+    assert!(
+        done["aggregatedOutput"]
+            .as_str()
+            .unwrap()
+            .starts_with("sandbox unavailable: simulated"),
+        "{done}"
+    );
+    assert!(!marker.exists(), "refused, not run unsandboxed");
+    let full = start_thread(
+        &mut client,
+        json!({"cwd": work.path().display().to_string(), "approvalPolicy": "never", "sandbox": "danger-full-access"}),
+    )
+    .await;
+    let messages = run_turn(
+        &mut client,
+        &full,
+        &format!("RUN: touch {}", marker.display()),
+    )
+    .await;
+    assert_eq!(
+        item(&messages, "item/completed", "commandExecution")["exitCode"],
+        0
+    );
+    assert!(marker.exists(), "danger-full-access needs no sandbox");
 }

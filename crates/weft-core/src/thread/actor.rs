@@ -152,6 +152,13 @@ impl Actor {
                     active.cancel.cancel();
                 }
             }
+            Command::TerminateProcesses { done } => {
+                let processes = self.processes.clone();
+                tokio::spawn(async move {
+                    processes.terminate_all().await;
+                    let _ = done.send(());
+                });
+            }
             Command::AnswerServerRequest { id, from, answer } => {
                 self.answer_server_request(id, from, answer);
             }

@@ -52,6 +52,8 @@ pub(crate) enum Command {
     Interrupt { turn_id: String, reply: Reply },
     /// Interrupt whatever turn runs (server shutdown).
     InterruptRunning,
+    /// End the thread's background commands (shutdown); answered once they are gone.
+    TerminateProcesses { done: oneshot::Sender<()> },
     /// A client answered one of this thread's server requests.
     AnswerServerRequest {
         id: i64,

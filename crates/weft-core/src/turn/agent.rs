@@ -103,6 +103,7 @@ async fn run(shared: &Shared, input: TurnInput) -> TurnOutcome {
             std::path::Path::new(&input.settings.cwd),
         ))),
         home,
+        sandbox_support: shared.config.sandbox_support.clone(),
     };
     let mut turn = Turn {
         shared,
@@ -198,7 +199,10 @@ impl Turn<'_> {
         ModelRequest {
             model: settings.model.clone(),
             input,
-            tools: tools::spec::tools(false, false),
+            tools: tools::spec::tools(
+                self.shared.config.include_plan_tool,
+                self.shared.config.include_apply_patch_tool,
+            ),
             parallel_tool_calls: true,
             reasoning: Some(Reasoning {
                 effort: settings.reasoning_effort.as_deref().and_then(parse_effort),

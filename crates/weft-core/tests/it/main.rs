@@ -25,6 +25,12 @@ fn core(home: &std::path::Path) -> Core {
         effective: serde_json::Map::new(),
         origins: serde_json::Map::new(),
         models: vec!["m".to_owned()],
+        workspace_write: weft_protocol::v2::SandboxPolicy::from_mode(
+            weft_protocol::v2::SandboxMode::WorkspaceWrite,
+        ),
+        include_apply_patch_tool: false,
+        include_plan_tool: false,
+        sandbox_support: weft_sandbox::support(),
     };
     Core::new(config, std::collections::HashMap::new()).expect("core")
 }

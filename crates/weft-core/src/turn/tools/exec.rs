@@ -400,6 +400,9 @@ async fn sandbox_hook(
     if !sandboxed {
         return Ok(None);
     }
+    if let weft_sandbox::Support::Unavailable { reason } = &context.sandbox_support {
+        return Err(format!("{}: {reason}", approval::SANDBOX_UNAVAILABLE));
+    }
     let network = network_allowed(&context.settings.sandbox);
     let policy = WriteAccess::from_policy(&context.settings.sandbox, cwd).sandbox_policy(network);
     let prepared = tokio::task::spawn_blocking(move || weft_sandbox::prepare(&policy)).await;

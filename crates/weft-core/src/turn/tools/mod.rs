@@ -52,6 +52,8 @@ pub(crate) struct ToolContext {
     pub(crate) diff: Arc<Mutex<weft_patch::TurnDiff>>,
     /// The home folder (rules files).
     pub(crate) home: PathBuf,
+    /// Whether the kernel can enforce the sandbox (probed at start).
+    pub(crate) sandbox_support: weft_sandbox::Support,
 }
 
 /// Why a tool stopped without an output of its own.
