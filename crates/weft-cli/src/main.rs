@@ -1,8 +1,8 @@
 //! The `weft` binary: flags, config, logging, wiring, exit codes.
 //!
 //! `weft app-server` serves JSON-RPC on stdio (the default transport, like `codex
-//! app-server`); `weft demo` runs one offline turn on the built-in scripted model and prints it
-//! as it streams.
+//! app-server`); `weft demo` walks through the tool loop offline on the built-in scripted model
+//! (an approved command, a patch, an answer) and prints it as it streams.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,9 +34,10 @@ struct Cli {
 enum Command {
     /// Serve the app-server protocol (stdio by default).
     AppServer(AppServerArgs),
-    /// Run one offline turn on the scripted model and print it as it streams.
+    /// Walk through the tool loop offline on the scripted model (an approved command, a patch,
+    /// an answer) and print it as it streams.
     Demo {
-        /// The prompt.
+        /// The prompt of the last, plain turn.
         #[arg(default_value = "show me what a turn looks like")]
         prompt: String,
     },

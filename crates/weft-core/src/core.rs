@@ -52,6 +52,8 @@ pub(crate) struct Shared {
     draining: std::sync::atomic::AtomicBool,
     /// Server request ids and which thread each belongs to.
     pub(crate) server_requests: ServerRequestRoutes,
+    /// Running `command/exec` processes, by owning client.
+    pub(crate) command_execs: crate::command_exec::CommandExecs,
 }
 
 impl Shared {
@@ -234,6 +236,7 @@ impl Core {
                 running_turns: tokio::sync::watch::Sender::new(0),
                 draining: std::sync::atomic::AtomicBool::new(false),
                 server_requests: ServerRequestRoutes::default(),
+                command_execs: crate::command_exec::CommandExecs::default(),
             }),
         })
     }
@@ -280,6 +283,7 @@ impl Core {
     /// Forgets a client: no more broadcasts, removed from every thread's subscribers (R4).
     pub fn disconnect(&self, client: ClientId) {
         self.shared.clients.disconnect(client);
+        self.end_command_execs(client);
         let handles: Vec<ThreadHandle> = lock(&self.shared.threads).values().cloned().collect();
         for handle in handles {
             let _ = handle.send(Command::ClientGone(client));

@@ -12,6 +12,7 @@
 //! **Invariant:** an item is in the rollout before its `item/completed` leaves the actor.
 
 mod clients;
+mod command_exec;
 pub mod config;
 mod core;
 mod error;

@@ -11,9 +11,11 @@ use serde::Deserialize;
 
 use crate::v1::InitializeParams;
 use crate::v2::{
+    CommandExecParams, CommandExecResizeParams, CommandExecTerminateParams, CommandExecWriteParams,
     ConfigReadParams, ModelListParams, ThreadItemsListParams, ThreadListParams,
-    ThreadLoadedListParams, ThreadReadParams, ThreadResumeParams, ThreadStartParams,
-    ThreadTurnsListParams, ThreadUnsubscribeParams, TurnInterruptParams, TurnStartParams,
+    ThreadLoadedListParams, ThreadReadParams, ThreadResumeParams, ThreadShellCommandParams,
+    ThreadStartParams, ThreadTurnsListParams, ThreadUnsubscribeParams, TurnInterruptParams,
+    TurnStartParams,
 };
 
 /// A parsed client request: method name and typed params.
@@ -81,9 +83,9 @@ pub enum ClientRequest {
     /// `thread/compact/start` (known, answered `not supported yet`).
     #[serde(rename = "thread/compact/start")]
     ThreadCompactStart(serde_json::Value),
-    /// `thread/shellCommand` (known, answered `not supported yet`).
+    /// `thread/shellCommand` (implemented).
     #[serde(rename = "thread/shellCommand")]
-    ThreadShellCommand(serde_json::Value),
+    ThreadShellCommand(ThreadShellCommandParams),
     /// `thread/approveGuardianDeniedAction` (known, answered `not supported yet`).
     #[serde(rename = "thread/approveGuardianDeniedAction")]
     ThreadApproveGuardianDeniedAction(serde_json::Value),
@@ -309,18 +311,18 @@ pub enum ClientRequest {
     /// `feedback/save` (known, answered `not supported yet`).
     #[serde(rename = "feedback/save")]
     FeedbackSave(serde_json::Value),
-    /// `command/exec` (known, answered `not supported yet`).
+    /// `command/exec` (implemented).
     #[serde(rename = "command/exec")]
-    CommandExec(serde_json::Value),
-    /// `command/exec/write` (known, answered `not supported yet`).
+    CommandExec(CommandExecParams),
+    /// `command/exec/write` (implemented).
     #[serde(rename = "command/exec/write")]
-    CommandExecWrite(serde_json::Value),
-    /// `command/exec/terminate` (known, answered `not supported yet`).
+    CommandExecWrite(CommandExecWriteParams),
+    /// `command/exec/terminate` (implemented).
     #[serde(rename = "command/exec/terminate")]
-    CommandExecTerminate(serde_json::Value),
-    /// `command/exec/resize` (known, answered `not supported yet`).
+    CommandExecTerminate(CommandExecTerminateParams),
+    /// `command/exec/resize` (implemented).
     #[serde(rename = "command/exec/resize")]
-    CommandExecResize(serde_json::Value),
+    CommandExecResize(CommandExecResizeParams),
     /// `config/read` (implemented).
     #[serde(rename = "config/read")]
     ConfigRead(ConfigReadParams),

@@ -22,10 +22,13 @@ use serde_json::{Map, Value};
 
 use crate::v1::{InitializeParams, InitializeResponse};
 use crate::v2::{
-    ConfigReadParams, ConfigReadResponse, ModelListParams, ModelListResponse, ServerNotification,
-    ThreadItemsListParams, ThreadItemsListResponse, ThreadListParams, ThreadListResponse,
-    ThreadLoadedListParams, ThreadLoadedListResponse, ThreadReadParams, ThreadReadResponse,
-    ThreadResumeParams, ThreadResumeResponse, ThreadStartParams, ThreadStartResponse,
+    CommandExecParams, CommandExecResizeParams, CommandExecResizeResponse, CommandExecResponse,
+    CommandExecTerminateParams, CommandExecTerminateResponse, CommandExecWriteParams,
+    CommandExecWriteResponse, ConfigReadParams, ConfigReadResponse, ModelListParams,
+    ModelListResponse, ServerNotification, ThreadItemsListParams, ThreadItemsListResponse,
+    ThreadListParams, ThreadListResponse, ThreadLoadedListParams, ThreadLoadedListResponse,
+    ThreadReadParams, ThreadReadResponse, ThreadResumeParams, ThreadResumeResponse,
+    ThreadShellCommandParams, ThreadShellCommandResponse, ThreadStartParams, ThreadStartResponse,
     ThreadTurnsListParams, ThreadTurnsListResponse, ThreadUnsubscribeParams,
     ThreadUnsubscribeResponse, TurnInterruptParams, TurnInterruptResponse, TurnStartParams,
     TurnStartResponse,
@@ -132,6 +135,11 @@ pub const IMPLEMENTED_METHODS: &[ImplementedMethod] = &[
         "ThreadUnsubscribeParams",
         "ThreadUnsubscribeResponse",
     ),
+    implemented(
+        "thread/shellCommand",
+        "ThreadShellCommandParams",
+        "ThreadShellCommandResponse",
+    ),
     implemented("thread/list", "ThreadListParams", "ThreadListResponse"),
     implemented(
         "thread/loaded/list",
@@ -156,6 +164,22 @@ pub const IMPLEMENTED_METHODS: &[ImplementedMethod] = &[
         "TurnInterruptResponse",
     ),
     implemented("model/list", "ModelListParams", "ModelListResponse"),
+    implemented("command/exec", "CommandExecParams", "CommandExecResponse"),
+    implemented(
+        "command/exec/write",
+        "CommandExecWriteParams",
+        "CommandExecWriteResponse",
+    ),
+    implemented(
+        "command/exec/terminate",
+        "CommandExecTerminateParams",
+        "CommandExecTerminateResponse",
+    ),
+    implemented(
+        "command/exec/resize",
+        "CommandExecResizeParams",
+        "CommandExecResizeResponse",
+    ),
     implemented("config/read", "ConfigReadParams", "ConfigReadResponse"),
 ];
 
@@ -182,6 +206,8 @@ fn root_types() -> Vec<RootType> {
         root::<ThreadResumeResponse>(Namespace::V2),
         root::<ThreadUnsubscribeParams>(Namespace::V2),
         root::<ThreadUnsubscribeResponse>(Namespace::V2),
+        root::<ThreadShellCommandParams>(Namespace::V2),
+        root::<ThreadShellCommandResponse>(Namespace::V2),
         root::<ThreadListParams>(Namespace::V2),
         root::<ThreadListResponse>(Namespace::V2),
         root::<ThreadLoadedListParams>(Namespace::V2),
@@ -198,6 +224,14 @@ fn root_types() -> Vec<RootType> {
         root::<TurnInterruptResponse>(Namespace::V2),
         root::<ModelListParams>(Namespace::V2),
         root::<ModelListResponse>(Namespace::V2),
+        root::<CommandExecParams>(Namespace::V2),
+        root::<CommandExecResponse>(Namespace::V2),
+        root::<CommandExecWriteParams>(Namespace::V2),
+        root::<CommandExecWriteResponse>(Namespace::V2),
+        root::<CommandExecTerminateParams>(Namespace::V2),
+        root::<CommandExecTerminateResponse>(Namespace::V2),
+        root::<CommandExecResizeParams>(Namespace::V2),
+        root::<CommandExecResizeResponse>(Namespace::V2),
         root::<ConfigReadParams>(Namespace::V2),
         root::<ConfigReadResponse>(Namespace::V2),
     ]

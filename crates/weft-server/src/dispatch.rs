@@ -33,6 +33,17 @@ pub(crate) async fn handle(core: &Core, sink: &ClientSink, request: ClientReques
         }
         ClientRequest::ModelList(params) => answer(reply, Ok(core.model_list(&params))),
         ClientRequest::ConfigRead(params) => answer(reply, Ok(core.config_read(&params))),
+        ClientRequest::CommandExec(params) => core.command_exec(sink, params, reply),
+        ClientRequest::CommandExecWrite(params) => {
+            answer(reply, core.command_exec_write(sink.id(), params).await);
+        }
+        ClientRequest::CommandExecTerminate(params) => {
+            answer(reply, core.command_exec_terminate(sink.id(), params).await);
+        }
+        ClientRequest::CommandExecResize(params) => {
+            answer(reply, core.command_exec_resize(sink.id(), params).await);
+        }
+        ClientRequest::ThreadShellCommand(params) => core.thread_shell_command(params, reply),
         other => {
             let method = other.method();
             reply.send::<()>(Err(RpcError::not_supported_yet(method)));

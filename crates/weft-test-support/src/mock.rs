@@ -16,7 +16,7 @@ mod script;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
@@ -30,7 +30,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use render::sse_event;
-pub use rules::{SLOW_DELTA_INTERVAL, SLOW_DELTAS, TOOL_OUTPUT_PREFIX_CHARS};
+pub use rules::{
+    REFERENCE_RUN_YIELD_MS, SLOW_DELTA_INTERVAL, SLOW_DELTAS, TOOL_OUTPUT_PREFIX_CHARS,
+};
 pub use script::{Gate, Script, default_usage};
 
 use render::{Action, Ids};
@@ -100,6 +102,8 @@ struct MockState {
     scripts: Mutex<VecDeque<Script>>,
     reply_ends: watch::Sender<Vec<Option<ReplyEnd>>>,
     ids: AtomicU64,
+    /// `yield_time_ms` of the `RUN:` rule's `exec_command` call.
+    run_yield_ms: AtomicU64,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -122,6 +126,14 @@ impl std::fmt::Debug for MockResponses {
 }
 
 impl MockResponses {
+    /// Sets the `yield_time_ms` the `RUN:` rule asks for (the reference mock's 2000 by default).
+    /// Suites that assert a command's exit raise it: a command returns as soon as it exits, so a
+    /// long yield costs nothing, while 2 s can pass before a login shell on a loaded machine
+    /// even starts the command (it would then be reported as a running session).
+    pub fn set_run_yield_ms(&self, yield_ms: u64) {
+        self.state.run_yield_ms.store(yield_ms, Ordering::Relaxed);
+    }
+
     /// Starts the server on `127.0.0.1:0`.
     ///
     /// # Panics
@@ -146,6 +158,7 @@ impl MockResponses {
             scripts: Mutex::new(VecDeque::new()),
             reply_ends: watch::Sender::new(Vec::new()),
             ids: AtomicU64::new(0),
+            run_yield_ms: AtomicU64::new(rules::REFERENCE_RUN_YIELD_MS),
         });
         let app = Router::new()
             .route("/v1/responses", axum::routing::post(responses))
@@ -280,7 +293,7 @@ async fn responses(
     let queued = lock(&state.scripts).pop_front();
     let script = queued.unwrap_or_else(|| {
         let parsed = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        rules::default_script(&parsed)
+        rules::default_script(&parsed, state.run_yield_ms.load(Ordering::Relaxed))
     });
     match script.reply {
         Reply::Http { status, body } => {

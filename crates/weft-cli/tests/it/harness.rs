@@ -66,6 +66,9 @@ impl Harness {
     /// As [`Harness::start`], with extra keys in `[model_providers.mock]`.
     pub(crate) async fn start_with(extra_provider_keys: &str) -> Self {
         let mock = MockResponses::start().await;
+        // Commands return as soon as they exit; the long yield only keeps a slow login shell on
+        // a loaded machine from being reported as a still-running session.
+        mock.set_run_yield_ms(30_000);
         let home = tempfile::tempdir().expect("temp home");
         std::fs::write(
             home.path().join("config.toml"),

@@ -10,11 +10,14 @@
 
 mod architecture;
 mod binary;
+mod command_exec;
+mod demo;
 mod errors;
 mod harness;
 mod history;
 mod lifecycle;
 mod model_failures;
+mod python_sdk;
 mod server_requests;
 mod tools;
 mod turns;

@@ -466,7 +466,9 @@ async fn an_interrupted_long_command_leaves_no_process_behind() {
     let script = Script::function_call(
         "exec_command",
         "call_sleep",
-        r#"{"cmd": "sleep 1000 & sleep 1000", "yield_time_ms": 30000}"#,
+        // Not a login shell: a shell killed while it sources the login profile can leave that
+        // profile's locks behind (pyenv's, here), which would hang every later login shell.
+        r#"{"cmd": "sleep 1000 & sleep 1000", "yield_time_ms": 30000, "login": false}"#,
     );
     harness.mock.push(script);
     let id = client
@@ -801,4 +803,179 @@ async fn without_landlock_weft_warns_at_start_and_refuses_sandboxed_commands() {
         0
     );
     assert!(marker.exists(), "danger-full-access needs no sandbox");
+}
+
+#[tokio::test]
+async fn parallel_calls_of_one_response_all_run_and_outputs_keep_call_order() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "never").await;
+    // The first call can only finish once the second has run: run one after the other, the
+    // first would wait out its loop and report a running session instead of exit 0.
+    let first = json!({
+        "cmd": "for i in $(seq 1000); do [ -e flag ] && break; sleep 0.01; done; [ -e flag ] && echo first",
+        "login": false,
+        "yield_time_ms": 30000,
+    });
+    let second = json!({"cmd": "touch flag; echo second", "login": false, "yield_time_ms": 30000});
+    harness.mock.push(
+        Script::new()
+            .with_function_call("exec_command", "call_a", first.to_string())
+            .with_function_call("exec_command", "call_b", second.to_string()),
+    );
+    let messages = run_turn(&mut client, &thread_id, "two at once").await;
+    let mut completed: Vec<(&str, &Value)> = messages
+        .iter()
+        .filter(|message| {
+            message["method"] == "item/completed"
+                && message["params"]["item"]["type"] == "commandExecution"
+        })
+        .map(|message| {
+            let item = &message["params"]["item"];
+            (item["id"].as_str().unwrap(), &item["exitCode"])
+        })
+        .collect();
+    completed.sort_by_key(|(id, _)| *id);
+    assert_eq!(
+        completed,
+        [("call_a", &json!(0)), ("call_b", &json!(0))],
+        "both ran, concurrently: the first waited for the second"
+    );
+    let requests = harness.mock.requests();
+    let outputs: Vec<(&str, &str)> = requests[1]
+        .input()
+        .iter()
+        .filter(|item| item["type"] == "function_call_output")
+        .map(|item| {
+            (
+                item["call_id"].as_str().unwrap(),
+                item["output"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(outputs.len(), 2);
+    assert_eq!(outputs[0].0, "call_a", "outputs in call order");
+    assert!(outputs[0].1.ends_with("first\n"), "{}", outputs[0].1);
+    assert!(outputs[1].1.ends_with("second\n"), "{}", outputs[1].1);
+}
+
+#[tokio::test]
+async fn on_request_escalation_asks_with_the_justification_and_runs_outside_the_sandbox() {
+    if !weft_sandbox::support().is_available() {
+        eprintln!("skipped: {:?}", weft_sandbox::support());
+        return;
+    }
+    let harness = Harness::start().await;
+    let work = workspace();
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("escalated.txt");
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "on-request").await;
+    let arguments = json!({
+        "cmd": format!("echo out > {}", target.display()),
+        "sandbox_permissions": "require_escalated",
+        "justification": "Write the report outside the workspace?",
+        "login": false,
+    });
+    harness.mock.push(Script::function_call(
+        "exec_command",
+        "call_esc",
+        arguments.to_string(),
+    ));
+    let policy = json!({"type": "workspaceWrite", "writableRoots": [], "networkAccess": false, "excludeTmpdirEnvVar": true, "excludeSlashTmp": true});
+    let id = client
+        .send_request(
+            "turn/start",
+            json!({"threadId": thread_id, "sandboxPolicy": policy, "input": [{"type": "text", "text": "escalate"}]}),
+        )
+        .await;
+    client.response_to(id).await;
+    let (request, _) = client
+        .wait_for_server_request("item/commandExecution/requestApproval")
+        .await;
+    assert_eq!(
+        request["params"]["reason"],
+        "Write the report outside the workspace?"
+    );
+    client
+        .answer(&request["id"], json!({"decision": "accept"}))
+        .await;
+    let (_, messages) = client.wait_for("turn/completed").await;
+    assert_eq!(
+        item(&messages, "item/completed", "commandExecution")["exitCode"],
+        0
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "out\n");
+
+    // Without escalation the same command stays in the sandbox and nobody is asked.
+    std::fs::remove_file(&target).unwrap();
+    let messages = run_turn(
+        &mut client,
+        &thread_id,
+        &format!("RUN: echo out > {}", target.display()),
+    )
+    .await;
+    assert_ne!(
+        item(&messages, "item/completed", "commandExecution")["exitCode"],
+        0
+    );
+    assert!(!target.exists());
+}
+
+#[tokio::test]
+async fn untrusted_offers_a_retry_outside_the_sandbox_after_a_denial() {
+    if !weft_sandbox::support().is_available() {
+        eprintln!("skipped: {:?}", weft_sandbox::support());
+        return;
+    }
+    let harness = Harness::start().await;
+    let work = workspace();
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("retried.txt");
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "untrusted").await;
+    let policy = json!({"type": "workspaceWrite", "writableRoots": [], "networkAccess": false, "excludeTmpdirEnvVar": true, "excludeSlashTmp": true});
+    let text = format!("RUN: echo x > {}", target.display());
+    let id = client
+        .send_request(
+            "turn/start",
+            json!({"threadId": thread_id, "sandboxPolicy": policy, "input": [{"type": "text", "text": text}]}),
+        )
+        .await;
+    client.response_to(id).await;
+    let (first, _) = client
+        .wait_for_server_request("item/commandExecution/requestApproval")
+        .await;
+    assert!(first["params"].get("approvalId").is_none());
+    client
+        .answer(&first["id"], json!({"decision": "accept"}))
+        .await;
+    let (retry, between) = client
+        .wait_for_server_request("item/commandExecution/requestApproval")
+        .await;
+    assert!(
+        between
+            .iter()
+            .all(|message| message["method"] != "item/completed"),
+        "the item stays open across the retry"
+    );
+    assert_eq!(
+        retry["params"]["reason"],
+        "command failed; retry without sandbox?"
+    );
+    assert!(
+        retry["params"]["approvalId"].is_string(),
+        "a retry gets a fresh approvalId"
+    );
+    assert_eq!(retry["params"]["itemId"], first["params"]["itemId"]);
+    client
+        .answer(&retry["id"], json!({"decision": "accept"}))
+        .await;
+    let (_, messages) = client.wait_for("turn/completed").await;
+    assert_eq!(
+        item(&messages, "item/completed", "commandExecution")["exitCode"],
+        0
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "x\n");
 }

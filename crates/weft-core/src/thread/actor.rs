@@ -28,6 +28,8 @@ use crate::thread::{Command, ThreadHandle, WeakThreadHandle};
 use crate::turn::context::{self, TURN_ABORTED_MARKER};
 use crate::turn::{TurnEvent, TurnOutcome, agent};
 
+mod user_shell;
+
 /// What an actor needs from the rest of the core.
 #[derive(Debug, Clone)]
 pub(crate) struct ActorDeps {
@@ -162,6 +164,12 @@ impl Actor {
             Command::AnswerServerRequest { id, from, answer } => {
                 self.answer_server_request(id, from, answer);
             }
+            Command::UserShell {
+                command,
+                timeout,
+                reply,
+            } => self.user_shell(command, timeout, reply),
+            Command::UserShellEvent(event) => self.user_shell_event(*event),
         }
     }
 

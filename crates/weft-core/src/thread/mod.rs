@@ -60,6 +60,15 @@ pub(crate) enum Command {
         from: ClientId,
         answer: crate::server_requests::ServerRequestAnswer,
     },
+    /// `thread/shellCommand`: answer `{}`, then run the user's command in the running turn or
+    /// in a standalone turn (`thread/actor/user_shell.rs`).
+    UserShell {
+        command: String,
+        timeout: std::time::Duration,
+        reply: Reply,
+    },
+    /// An event of a user shell command running inside the active turn.
+    UserShellEvent(Box<crate::turn::TurnEvent>),
 }
 
 /// A cheap, cloneable handle to a thread actor.

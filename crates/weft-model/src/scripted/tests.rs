@@ -179,3 +179,31 @@ fn rules_pick_the_last_user_message_and_tool_outputs_first() {
         Reply::Text(format!("done: {}", "x".repeat(40)))
     );
 }
+
+#[tokio::test]
+async fn a_patch_turn_ends_with_done_once_the_patch_output_is_back() {
+    // `weft demo` relies on this: the marker stays in the last user message, and the tool
+    // output after it is what the model answers, so the turn ends after one call.
+    let client = ScriptedModelClient::new();
+    let events = run(&client, vec![user("PATCH: hello.txt")]).await;
+    let ModelEvent::OutputItemDone(call) = &events[2] else {
+        panic!("{events:?}")
+    };
+    let output = json!({"type": "function_call_output", "call_id": call["call_id"],
+        "output": "Wall time: 0.0020 seconds\nOutput:\nSuccess. Updated the following files:\nA hello.txt\n"});
+    let events = run(
+        &client,
+        vec![user("PATCH: hello.txt"), call.clone(), output],
+    )
+    .await;
+    assert!(
+        events
+            .iter()
+            .all(|event| !matches!(event, ModelEvent::OutputItemDone(item) if item["type"] == "function_call")),
+        "{events:?}"
+    );
+    assert_eq!(
+        deltas(&events).concat(),
+        "done: Wall time: 0.0020 seconds\nOutput:\nSucces"
+    );
+}

@@ -1,5 +1,6 @@
 //! The v2 surface: threads, turns, items, their methods and notifications.
 
+mod command_exec;
 mod common;
 mod item;
 mod notifications;
@@ -8,6 +9,14 @@ mod server_requests;
 mod thread;
 mod turn;
 
+pub use command_exec::{
+    COMMAND_EMPTY, CommandExecOutputDeltaNotification, CommandExecOutputStream, CommandExecParams,
+    CommandExecResizeParams, CommandExecResizeResponse, CommandExecResponse,
+    CommandExecTerminalSize, CommandExecTerminateParams, CommandExecTerminateResponse,
+    CommandExecWriteParams, CommandExecWriteResponse, OUTPUT_CAP_CONFLICT, PROCESS_ID_REQUIRED,
+    SIZE_REQUIRES_TTY, SIZE_ZERO, STDIN_CLOSED, STDIN_NOT_STREAMING, TIMEOUT_CONFLICT,
+    TTY_UNSUPPORTED, ThreadShellCommandParams, ThreadShellCommandResponse, WRITE_NEEDS_INPUT,
+};
 pub use common::{
     ApprovalPolicyName, ApprovalsReviewer, AskForApproval, NetworkAccess, ReasoningSummary,
     SandboxMode, SandboxPolicy, SessionSource, SessionSourceName, SortDirection, ThreadSortKey,

@@ -6,6 +6,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::v2::command_exec::CommandExecOutputDeltaNotification;
 use crate::v2::item::ThreadItem;
 use crate::v2::thread::{Thread, ThreadStatus};
 use crate::v2::turn::{ThreadTokenUsage, Turn, TurnError};
@@ -78,6 +79,9 @@ pub enum ServerNotification {
     /// The model updated its plan (`update_plan`).
     #[serde(rename = "turn/plan/updated")]
     TurnPlanUpdated(TurnPlanUpdatedNotification),
+    /// Output of a streaming `command/exec`, to the connection that started it.
+    #[serde(rename = "command/exec/outputDelta")]
+    CommandExecOutputDelta(CommandExecOutputDeltaNotification),
 }
 
 impl ServerNotification {
@@ -105,6 +109,7 @@ impl ServerNotification {
             Self::CommandExecutionOutputDelta(_) => "item/commandExecution/outputDelta",
             Self::TurnDiffUpdated(_) => "turn/diff/updated",
             Self::TurnPlanUpdated(_) => "turn/plan/updated",
+            Self::CommandExecOutputDelta(_) => "command/exec/outputDelta",
         }
     }
 

@@ -10,16 +10,18 @@ use weft_protocol::RpcError;
 use weft_protocol::jsonrpc::{ErrorEnvelope, NotificationEnvelope, ResponseEnvelope};
 use weft_protocol::schema::{IMPLEMENTED_METHODS, SchemaFiles, SchemaOptions, generate};
 use weft_protocol::v2::{
-    ConfigWarningNotification, ErrorNotification, ItemCompletedNotification, ItemDeltaNotification,
-    ItemStartedNotification, ReasoningSummaryPartAddedNotification,
-    ReasoningSummaryTextDeltaNotification, ReasoningTextDeltaNotification, ServerNotification,
-    ServerRequestResolvedNotification, ThreadActiveFlag, ThreadIdNotification,
-    ThreadItemsListResponse, ThreadLoadedListResponse, ThreadReadResponse,
-    ThreadStartedNotification, ThreadStatus, ThreadStatusChangedNotification,
-    ThreadTokenUsageUpdatedNotification, ThreadTurnsListResponse, ThreadUnsubscribeResponse,
-    TurnDiffUpdatedNotification, TurnInterruptResponse, TurnNotification, TurnPlanStep,
-    TurnPlanStepStatus, TurnPlanUpdatedNotification, TurnStartResponse, UnsubscribeStatus,
-    WarningNotification,
+    CommandExecOutputDeltaNotification, CommandExecOutputStream, CommandExecParams,
+    CommandExecResizeResponse, CommandExecResponse, CommandExecTerminateResponse,
+    CommandExecWriteParams, CommandExecWriteResponse, ConfigWarningNotification, ErrorNotification,
+    ItemCompletedNotification, ItemDeltaNotification, ItemStartedNotification,
+    ReasoningSummaryPartAddedNotification, ReasoningSummaryTextDeltaNotification,
+    ReasoningTextDeltaNotification, ServerNotification, ServerRequestResolvedNotification,
+    ThreadActiveFlag, ThreadIdNotification, ThreadItemsListResponse, ThreadLoadedListResponse,
+    ThreadReadResponse, ThreadShellCommandResponse, ThreadStartedNotification, ThreadStatus,
+    ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification, ThreadTurnsListResponse,
+    ThreadUnsubscribeResponse, TurnDiffUpdatedNotification, TurnInterruptResponse,
+    TurnNotification, TurnPlanStep, TurnPlanStepStatus, TurnPlanUpdatedNotification,
+    TurnStartResponse, UnsubscribeStatus, WarningNotification,
 };
 use weft_protocol::{RequestId, v2::ThreadItemEntry};
 use weft_test_support::schema::SchemaValidator;
@@ -304,6 +306,12 @@ fn item_notifications() -> Vec<ServerNotification> {
                 status: TurnPlanStepStatus::InProgress,
             }],
         }),
+        ServerNotification::CommandExecOutputDelta(CommandExecOutputDeltaNotification {
+            process_id: "proc-1".to_owned(),
+            stream: CommandExecOutputStream::Stderr,
+            delta_base64: "aGVsbG8K".to_owned(),
+            cap_reached: false,
+        }),
     ]
 }
 
@@ -358,4 +366,44 @@ fn error_responses() {
         "data only when there is some"
     );
     insta::assert_json_snapshot!("error_responses", lines);
+}
+
+#[test]
+fn command_exec_responses() {
+    let exec = CommandExecResponse {
+        exit_code: 124,
+        stdout: "partial\n".to_owned(),
+        stderr: String::new(),
+    };
+    let lines = json!({
+        "command/exec": response("command/exec", &exec),
+        "command/exec/write": response("command/exec/write", &CommandExecWriteResponse {}),
+        "command/exec/terminate":
+            response("command/exec/terminate", &CommandExecTerminateResponse {}),
+        "command/exec/resize": response("command/exec/resize", &CommandExecResizeResponse {}),
+        "thread/shellCommand": response("thread/shellCommand", &ThreadShellCommandResponse {}),
+    });
+    insta::assert_json_snapshot!("command_exec_responses", lines);
+}
+
+#[test]
+fn command_exec_params_parse_like_the_reference() {
+    let params: CommandExecParams = serde_json::from_value(json!({
+        "command": ["sh", "-c", "echo hi"],
+        "processId": "p1",
+        "env": {"KEEP": "1", "DROP": null},
+        "timeoutMs": null,
+        "size": null,
+        "sandboxPolicy": {"type": "readOnly"},
+    }))
+    .unwrap();
+    assert_eq!(params.process_id.as_deref(), Some("p1"));
+    assert!(!params.tty && !params.stream_stdin && !params.stream_stdout_stderr);
+    let env = params.env.unwrap();
+    assert_eq!(env["KEEP"].as_deref(), Some("1"));
+    assert_eq!(env["DROP"], None);
+    assert!(params.sandbox_policy.is_some());
+    let write: CommandExecWriteParams =
+        serde_json::from_value(json!({"processId": "p1", "closeStdin": true})).unwrap();
+    assert!(write.close_stdin && write.delta_base64.is_none());
 }

@@ -16,6 +16,9 @@ use crate::mock::script::{Script, Step};
 /// Characters of a tool output echoed back after `done: `.
 pub const TOOL_OUTPUT_PREFIX_CHARS: usize = 40;
 
+/// `yield_time_ms` of the reference mock's `RUN:` call.
+pub const REFERENCE_RUN_YIELD_MS: u64 = 2000;
+
 /// Number of deltas of a `SLOW` reply.
 pub const SLOW_DELTAS: usize = 20;
 
@@ -23,7 +26,7 @@ pub const SLOW_DELTAS: usize = 20;
 pub const SLOW_DELTA_INTERVAL: Duration = Duration::from_millis(250);
 
 /// The default reply for a request body.
-pub(crate) fn default_script(body: &Value) -> Script {
+pub(crate) fn default_script(body: &Value, run_yield_ms: u64) -> Script {
     let input: &[Value] = body
         .get("input")
         .and_then(Value::as_array)
@@ -34,12 +37,15 @@ pub(crate) fn default_script(body: &Value) -> Script {
     }
     let text = last_user_text(input).unwrap_or_default();
     if let Some(cmd) = marker_argument(&text, "RUN:") {
-        return exec_command(&cmd);
+        return exec_command(&cmd, run_yield_ms);
     }
     if let Some(file) = marker_argument(&text, "PATCH:") {
-        return exec_command(&format!(
-            "apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: {file}\n+hello from mock\n*** End Patch\nEOF"
-        ));
+        return exec_command(
+            &format!(
+                "apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: {file}\n+hello from mock\n*** End Patch\nEOF"
+            ),
+            run_yield_ms,
+        );
     }
     if text.contains("SLOW") {
         let mut script = Script::new().with_message_added();
@@ -55,9 +61,9 @@ pub(crate) fn default_script(body: &Value) -> Script {
 
 /// An `exec_command` call whose ids (`fc_N`, `call_N`) come from the server's counter, with
 /// arguments spaced like the reference mock's `json.dumps`.
-fn exec_command(cmd: &str) -> Script {
+fn exec_command(cmd: &str, yield_ms: u64) -> Script {
     let cmd = Value::from(cmd).to_string();
-    let arguments = format!("{{\"cmd\": {cmd}, \"yield_time_ms\": 2000}}");
+    let arguments = format!("{{\"cmd\": {cmd}, \"yield_time_ms\": {yield_ms}}}");
     let mut script = Script::new();
     if let crate::mock::script::Reply::Sse { steps, .. } = &mut script.reply {
         steps.push(Step::FunctionCall {

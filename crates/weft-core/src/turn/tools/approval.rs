@@ -280,3 +280,6 @@ pub(crate) fn patch_verdict(answer: crate::server_requests::ServerRequestAnswer)
         Err(err) => Verdict::Failed(approval_failed_text(&format!("invalid decision: {err}"))),
     }
 }
+
+#[cfg(test)]
+mod tests;

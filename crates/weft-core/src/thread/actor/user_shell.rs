@@ -1,0 +1,166 @@
+//! The actor's side of `thread/shellCommand` (the runner is `command_exec::shell`).
+//!
+//! With a turn running, the command's item joins that turn: the runner's events come back to
+//! the actor as [`Command::UserShellEvent`]s and are recorded and emitted like the turn's own.
+//! Without one, the command becomes a standalone turn whose task is the runner instead of the
+//! agent loop, so `turn/started`, status changes, `turn/interrupt`, the rollout lines and
+//! `turn/completed` all follow the ordinary turn path.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use weft_protocol::v2::{
+    ServerNotification, ThreadShellCommandResponse, TokenUsageBreakdown, Turn, TurnItemsView,
+    TurnNotification, TurnStatus,
+};
+
+use super::{ActiveTurn, Actor};
+use crate::clients::Reply;
+use crate::command_exec::shell::{UserShellEnd, UserShellRun, run_user_shell};
+use crate::ids::{TurnId, now_ms, now_secs};
+use crate::limits::TURN_EVENT_QUEUE_DEPTH;
+use crate::thread::Command;
+use crate::thread::record::{self, kind};
+use crate::turn::{TurnEvent, TurnOutcome, context};
+
+impl Actor {
+    /// `thread/shellCommand`: acknowledges, then runs the command in the running turn or in a
+    /// standalone one.
+    pub(super) fn user_shell(&mut self, command: String, timeout: Duration, reply: Reply) {
+        reply.send(Ok(ThreadShellCommandResponse {}));
+        let cwd = PathBuf::from(&self.state.settings.cwd);
+        let thread_id = self.state.meta.id.to_string();
+        let Some(active) = &self.active else {
+            return self.start_shell_turn(command, cwd, timeout);
+        };
+        let Some(handle) = self.me.upgrade() else {
+            return;
+        };
+        let run = UserShellRun {
+            command,
+            cwd,
+            timeout,
+            thread_id,
+            turn_id: active.turn_id.to_string(),
+            cancel: active.cancel.child_token(),
+        };
+        let (events, mut received) = mpsc::channel(TURN_EVENT_QUEUE_DEPTH);
+        tokio::spawn(run_user_shell(run, events));
+        tokio::spawn(async move {
+            while let Some(event) = received.recv().await {
+                // Waits while the actor's queue is full rather than dropping the item.
+                if handle
+                    .commands
+                    .send(Command::UserShellEvent(Box::new(event)))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+    }
+
+    /// An event of a user shell command inside the running turn; dropped if that turn is over
+    /// (the item then only reached the clients that saw it start).
+    pub(super) fn user_shell_event(&mut self, event: TurnEvent) {
+        if self.active.is_none() {
+            tracing::debug!("user shell event after its turn ended; dropped");
+            return;
+        }
+        match event {
+            TurnEvent::ItemStarted(item) => self.emit_item_started(item),
+            TurnEvent::Delta(notification) => self.emit(*notification),
+            TurnEvent::ItemCompleted {
+                item,
+                response_item,
+            } => self.complete_item(item, response_item),
+            other => tracing::debug!(?other, "unexpected user shell event; ignored"),
+        }
+    }
+
+    /// A turn of its own for the command: the same bookkeeping as `start_turn` without a user
+    /// message, and the runner as the turn's task.
+    fn start_shell_turn(&mut self, command: String, cwd: PathBuf, timeout: Duration) {
+        self.clear_server_requests();
+        let turn_id = TurnId::new();
+        let started_at = now_secs();
+        let (events, received) = mpsc::channel(TURN_EVENT_QUEUE_DEPTH);
+        let cancel = CancellationToken::new();
+        self.active = Some(ActiveTurn {
+            turn_id: turn_id.clone(),
+            items: Vec::new(),
+            started_at,
+            started_ms: now_ms(),
+            cancel: cancel.clone(),
+            events: received,
+            interrupt_replies: Vec::new(),
+            last_agent_message: None,
+            usage: TokenUsageBreakdown::default(),
+            unsettled_usage: None,
+        });
+        self.deps
+            .shared
+            .running_turns
+            .send_modify(|count| *count += 1);
+        self.state.system_error = false;
+        self.state.meta.recency_at = started_at;
+        self.state.meta.updated_at = started_at;
+        self.publish_status();
+        self.emit(ServerNotification::TurnStarted(TurnNotification {
+            thread_id: self.state.meta.id.to_string(),
+            turn: Turn {
+                id: turn_id.to_string(),
+                root_turn_id: Some(turn_id.to_string()),
+                items: Vec::new(),
+                items_view: TurnItemsView::NotLoaded,
+                status: TurnStatus::InProgress,
+                error: None,
+                started_at: Some(started_at),
+                completed_at: None,
+                duration_ms: None,
+            },
+        }));
+        self.record_shell_turn_start(&turn_id, started_at);
+        let run = UserShellRun {
+            command,
+            cwd,
+            timeout,
+            thread_id: self.state.meta.id.to_string(),
+            turn_id: turn_id.to_string(),
+            cancel,
+        };
+        tokio::spawn(async move {
+            let outcome = match run_user_shell(run, events.clone()).await {
+                UserShellEnd::Finished => TurnOutcome::Completed {
+                    last_agent_message: None,
+                },
+                UserShellEnd::Cancelled => TurnOutcome::Interrupted,
+            };
+            let _ = events.send(TurnEvent::Finished(outcome)).await;
+        });
+    }
+
+    /// `task_started`, the initial context when history is empty (so a later model turn still
+    /// finds it first), and `turn_context`.
+    fn record_shell_turn_start(&mut self, turn_id: &TurnId, started_at: i64) {
+        let window = self.deps.shared.config.model_context_window();
+        self.record(
+            kind::EVENT_MSG,
+            record::task_started(turn_id.as_str(), started_at, window),
+        );
+        if self.state.history.is_empty() {
+            let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+            for item in context::initial_context_items(&self.state.settings, &today, "Etc/UTC") {
+                self.record(kind::RESPONSE_ITEM, item.clone());
+                self.state.history.push(item);
+            }
+        }
+        self.record(
+            kind::TURN_CONTEXT,
+            record::turn_context(turn_id.as_str(), &self.state.settings),
+        );
+    }
+}
