@@ -19,7 +19,6 @@ mod process;
 pub(crate) mod shell;
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -29,7 +28,6 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use weft_exec::SpawnHook;
 use weft_protocol::RpcError;
 use weft_protocol::v2::{
     COMMAND_EMPTY, CommandExecOutputDeltaNotification, CommandExecOutputStream, CommandExecParams,
@@ -42,8 +40,7 @@ use weft_protocol::v2::{
 
 use crate::clients::{ClientId, ClientSink, Reply};
 use crate::core::Core;
-use crate::turn::tools::approval::SANDBOX_UNAVAILABLE;
-use crate::turn::tools::permissions::{WriteAccess, network_allowed};
+use crate::turn::tools::permissions::sandbox_hook;
 use process::{Chunk, Running, SpawnSpec, StdinError};
 
 /// Bounds of client-run commands (style.md §7). Kept beside the code they bound because this
@@ -308,30 +305,6 @@ fn plan(params: CommandExecParams, core: &Core) -> Result<Plan, RpcError> {
             Some(timeout_ms.map_or(limits::COMMAND_EXEC_TIMEOUT_DEFAULT, Duration::from_millis))
         },
     })
-}
-
-/// The `pre_exec` sandbox for `policy` (writable roots relative to `cwd`), or `None` when it
-/// restricts nothing. Fails when the kernel cannot enforce it: weft never runs a command less
-/// sandboxed than asked.
-pub(crate) async fn sandbox_hook(
-    policy: &SandboxPolicy,
-    cwd: &Path,
-) -> Result<Option<SpawnHook>, String> {
-    let network = network_allowed(policy);
-    let policy = WriteAccess::from_policy(policy, cwd).sandbox_policy(network);
-    let prepared = tokio::task::spawn_blocking(move || weft_sandbox::prepare(&policy)).await;
-    match prepared {
-        Ok(Ok(None)) => Ok(None),
-        Ok(Ok(Some(prepared))) => {
-            let hook: SpawnHook = Box::new(move |command| {
-                weft_sandbox::install(command, prepared);
-                Ok(())
-            });
-            Ok(Some(hook))
-        }
-        Ok(Err(err)) => Err(format!("{SANDBOX_UNAVAILABLE}: {err}")),
-        Err(err) => Err(format!("{SANDBOX_UNAVAILABLE}: {err}")),
-    }
 }
 
 impl Core {

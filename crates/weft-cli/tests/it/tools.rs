@@ -20,6 +20,33 @@ async fn thread_in(client: &mut Client, cwd: &std::path::Path, policy: &str) -> 
     .await
 }
 
+/// Whether Landlock is here; prints why a sandbox test is skipped when it is not.
+#[expect(clippy::print_stderr, reason = "a skipped test says why, on the test's output")]
+fn sandbox_available() -> bool {
+    let support = weft_sandbox::support();
+    if !support.is_available() {
+        eprintln!("skipped: the kernel cannot enforce the sandbox: {support:?}");
+    }
+    support.is_available()
+}
+
+/// Starts a turn whose sandbox writes only the thread's cwd (not `/tmp`, not `$TMPDIR`), so any
+/// other temporary folder is outside it; waits for the `turn/start` response.
+async fn start_turn_confined(client: &mut Client, thread_id: &str, text: &str) {
+    let policy = json!({"type": "workspaceWrite", "writableRoots": [], "networkAccess": false, "excludeTmpdirEnvVar": true, "excludeSlashTmp": true});
+    let id = client
+        .send_request(
+            "turn/start",
+            json!({"threadId": thread_id, "sandboxPolicy": policy, "input": [{"type": "text", "text": text}]}),
+        )
+        .await;
+    let (response, _) = client.response_to(id).await;
+    assert!(
+        response.get("result").is_some(),
+        "turn/start failed: {response}"
+    );
+}
+
 /// The `function_call_output` the model got in request `index`.
 fn tool_output(harness: &Harness, index: usize) -> String {
     let requests = harness.mock.requests();
@@ -409,8 +436,7 @@ async fn a_patch_outside_the_workspace_is_rejected_under_never() {
 
 #[tokio::test]
 async fn the_sandbox_denies_a_write_outside_the_workspace_under_never() {
-    if !weft_sandbox::support().is_available() {
-        eprintln!("skipped: {:?}", weft_sandbox::support());
+    if !sandbox_available() {
         return;
     }
     let harness = Harness::start().await;
@@ -419,15 +445,8 @@ async fn the_sandbox_denies_a_write_outside_the_workspace_under_never() {
     let target = outside.path().join("escape.txt");
     let mut client = harness.connect().await;
     let thread_id = thread_in(&mut client, work.path(), "never").await;
-    let policy = json!({"type": "workspaceWrite", "writableRoots": [], "networkAccess": false, "excludeTmpdirEnvVar": true, "excludeSlashTmp": true});
     let text = format!("RUN: echo x > {}", target.display());
-    let id = client
-        .send_request(
-            "turn/start",
-            json!({"threadId": thread_id, "sandboxPolicy": policy, "input": [{"type": "text", "text": text}]}),
-        )
-        .await;
-    client.response_to(id).await;
+    start_turn_confined(&mut client, &thread_id, &text).await;
     let (_, messages) = client.wait_for("turn/completed").await;
     let done = item(&messages, "item/completed", "commandExecution");
     assert_eq!(done["status"], "failed");
@@ -862,8 +881,7 @@ async fn parallel_calls_of_one_response_all_run_and_outputs_keep_call_order() {
 
 #[tokio::test]
 async fn on_request_escalation_asks_with_the_justification_and_runs_outside_the_sandbox() {
-    if !weft_sandbox::support().is_available() {
-        eprintln!("skipped: {:?}", weft_sandbox::support());
+    if !sandbox_available() {
         return;
     }
     let harness = Harness::start().await;
@@ -883,14 +901,7 @@ async fn on_request_escalation_asks_with_the_justification_and_runs_outside_the_
         "call_esc",
         arguments.to_string(),
     ));
-    let policy = json!({"type": "workspaceWrite", "writableRoots": [], "networkAccess": false, "excludeTmpdirEnvVar": true, "excludeSlashTmp": true});
-    let id = client
-        .send_request(
-            "turn/start",
-            json!({"threadId": thread_id, "sandboxPolicy": policy, "input": [{"type": "text", "text": "escalate"}]}),
-        )
-        .await;
-    client.response_to(id).await;
+    start_turn_confined(&mut client, &thread_id, "escalate").await;
     let (request, _) = client
         .wait_for_server_request("item/commandExecution/requestApproval")
         .await;
@@ -925,8 +936,7 @@ async fn on_request_escalation_asks_with_the_justification_and_runs_outside_the_
 
 #[tokio::test]
 async fn untrusted_offers_a_retry_outside_the_sandbox_after_a_denial() {
-    if !weft_sandbox::support().is_available() {
-        eprintln!("skipped: {:?}", weft_sandbox::support());
+    if !sandbox_available() {
         return;
     }
     let harness = Harness::start().await;
@@ -935,15 +945,8 @@ async fn untrusted_offers_a_retry_outside_the_sandbox_after_a_denial() {
     let target = outside.path().join("retried.txt");
     let mut client = harness.connect().await;
     let thread_id = thread_in(&mut client, work.path(), "untrusted").await;
-    let policy = json!({"type": "workspaceWrite", "writableRoots": [], "networkAccess": false, "excludeTmpdirEnvVar": true, "excludeSlashTmp": true});
     let text = format!("RUN: echo x > {}", target.display());
-    let id = client
-        .send_request(
-            "turn/start",
-            json!({"threadId": thread_id, "sandboxPolicy": policy, "input": [{"type": "text", "text": text}]}),
-        )
-        .await;
-    client.response_to(id).await;
+    start_turn_confined(&mut client, &thread_id, &text).await;
     let (first, _) = client
         .wait_for_server_request("item/commandExecution/requestApproval")
         .await;

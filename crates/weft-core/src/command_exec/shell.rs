@@ -126,7 +126,7 @@ pub(crate) async fn run_user_shell(
             id: item_id.clone(),
             command: weft_exec::display_command(&argv),
             cwd: run.cwd.display().to_string(),
-            command_actions: actions_json(&run.command, &run.cwd),
+            command_actions: crate::turn::tools::exec_actions_json(&run.command, &run.cwd),
             status: "inProgress".to_owned(),
             aggregated_output: None,
             exit_code: None,
@@ -288,15 +288,6 @@ impl ShellOutput {
         });
         let _ = events.send(TurnEvent::Delta(Box::new(notification))).await;
     }
-}
-
-fn actions_json(script: &str, cwd: &std::path::Path) -> Vec<Value> {
-    let mut actions = weft_exec::command_actions(script);
-    weft_exec::resolve_read_paths(&mut actions, cwd);
-    actions
-        .into_iter()
-        .filter_map(|action| serde_json::to_value(action).ok())
-        .collect()
 }
 
 /// The reference's `<user_shell_command>` user message that puts the command and its result

@@ -12,22 +12,24 @@ use weft_protocol::RpcError;
 use weft_protocol::v2::{
     ErrorNotification, ItemBody, ItemCompletedNotification, ItemStartedNotification,
     ServerNotification, ThreadIdNotification, ThreadItem, ThreadResumeResponse, ThreadStatus,
-    ThreadStatusChangedNotification, ThreadTokenUsage, ThreadTokenUsageUpdatedNotification,
-    TokenUsageBreakdown, Turn, TurnError, TurnItemsView, TurnNotification, TurnStartParams,
-    TurnStartResponse, TurnStatus, UnsubscribeStatus, UserInput,
+    ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification, TokenUsageBreakdown,
+    Turn, TurnError, TurnItemsView, TurnNotification, TurnStartParams, TurnStartResponse,
+    TurnStatus, UnsubscribeStatus, UserInput,
 };
 use weft_store::RolloutWriter;
 
 use crate::clients::{ClientId, ClientSink, Reply};
 use crate::core::Shared;
 use crate::ids::{TurnId, now_ms, now_secs};
-use crate::server_requests::{OutgoingRequest, PendingRequest, ServerRequestAnswer};
+use crate::server_requests::PendingRequest;
 use crate::thread::record::{self, kind};
 use crate::thread::state::{ThreadState, normalize_stale_turns};
 use crate::thread::{Command, ThreadHandle, WeakThreadHandle};
 use crate::turn::context::{self, TURN_ABORTED_MARKER};
 use crate::turn::{TurnEvent, TurnOutcome, agent};
 
+mod requests;
+mod usage;
 mod user_shell;
 
 /// What an actor needs from the rest of the core.
@@ -170,85 +172,6 @@ impl Actor {
                 reply,
             } => self.user_shell(command, timeout, reply),
             Command::UserShellEvent(event) => self.user_shell_event(*event),
-        }
-    }
-
-    /// The live status: `active` carries a flag per kind of pending request (protocol.md §6.2).
-    fn status(&self) -> ThreadStatus {
-        let mut status = self.state.status(self.active.is_some());
-        if let ThreadStatus::Active { active_flags } = &mut status {
-            for pending in self.pending.values() {
-                if let Some(flag) = pending.request.waiting_flag()
-                    && !active_flags.contains(&flag)
-                {
-                    active_flags.push(flag);
-                }
-            }
-            active_flags.sort_by_key(|flag| *flag as u8);
-        }
-        status
-    }
-
-    /// Sends a turn's request to the subscribers of this moment (possibly none) and keeps it
-    /// pending (R29). The thread shows the waiting flag before the item the request is about
-    /// starts, and the item starts before the request (the reference's order).
-    fn send_server_request(
-        &mut self,
-        announce: Option<ThreadItem>,
-        outgoing: Box<OutgoingRequest>,
-    ) {
-        let Some(owner) = self.me.upgrade() else {
-            return;
-        };
-        let id = self.deps.shared.server_requests.register(owner);
-        let request = Arc::new(outgoing.request);
-        self.pending.insert(
-            id,
-            PendingRequest {
-                request: Arc::clone(&request),
-                answer: outgoing.answer,
-            },
-        );
-        self.publish_status();
-        if let Some(item) = announce {
-            self.emit_item_started(item);
-        }
-        self.subscribers
-            .retain(|_, sink| sink.request(id, Arc::clone(&request)));
-    }
-
-    /// The first answer wins (R30): everyone is told the request is gone, the waiting flag
-    /// drops, then the turn gets the answer. Later answers find nothing pending.
-    fn answer_server_request(&mut self, id: i64, from: ClientId, answer: ServerRequestAnswer) {
-        let Some(pending) = self.pending.remove(&id) else {
-            tracing::info!(id, client = %from, "server request already answered or cleared; answer ignored");
-            return;
-        };
-        self.deps.shared.server_requests.forget(id);
-        self.emit(ServerNotification::ServerRequestResolved(
-            weft_protocol::v2::ServerRequestResolvedNotification {
-                thread_id: self.state.meta.id.to_string(),
-                request_id: weft_protocol::RequestId::Integer(id),
-            },
-        ));
-        self.publish_status();
-        if pending.answer.send(answer).is_err() {
-            tracing::debug!(id, "the turn that asked has ended; answer dropped");
-        }
-    }
-
-    /// Clears every pending request without applying a decision (R31): each gets
-    /// `serverRequest/resolved`; the waiting turn, if any, sees its answer channel close.
-    fn clear_server_requests(&mut self) {
-        let thread_id = self.state.meta.id.to_string();
-        for (id, _pending) in std::mem::take(&mut self.pending) {
-            self.deps.shared.server_requests.forget(id);
-            self.emit(ServerNotification::ServerRequestResolved(
-                weft_protocol::v2::ServerRequestResolvedNotification {
-                    thread_id: thread_id.clone(),
-                    request_id: weft_protocol::RequestId::Integer(id),
-                },
-            ));
         }
     }
 
@@ -491,6 +414,27 @@ impl Actor {
             turn,
         }));
 
+        self.record_turn_start(&turn_id, started_at);
+        self.record_user_message(&turn_id, &params);
+
+        let input = agent::TurnInput {
+            thread_id: self.state.meta.id,
+            turn_id,
+            settings: self.state.settings.clone(),
+            history: self.state.history.clone(),
+            resumed: self.state.resumed,
+            events: events.0,
+            cancel,
+            processes: self.processes.clone(),
+            approvals: Arc::clone(&self.approvals),
+        };
+        self.state.resumed = false;
+        agent::spawn(&self.deps.shared, input);
+    }
+
+    /// `task_started`, the initial context when history is empty (so a later model turn still
+    /// finds it first), and `turn_context`.
+    fn record_turn_start(&mut self, turn_id: &TurnId, started_at: i64) {
         let window = self.deps.shared.config.model_context_window();
         self.record(
             kind::EVENT_MSG,
@@ -507,21 +451,6 @@ impl Actor {
             kind::TURN_CONTEXT,
             record::turn_context(turn_id.as_str(), &self.state.settings),
         );
-        self.record_user_message(&turn_id, &params);
-
-        let input = agent::TurnInput {
-            thread_id: self.state.meta.id,
-            turn_id,
-            settings: self.state.settings.clone(),
-            history: self.state.history.clone(),
-            resumed: self.state.resumed,
-            events: events.0,
-            cancel,
-            processes: self.processes.clone(),
-            approvals: Arc::clone(&self.approvals),
-        };
-        self.state.resumed = false;
-        agent::spawn(&self.deps.shared, input);
     }
 
     fn apply_overrides(&mut self, params: &TurnStartParams) {
@@ -691,76 +620,6 @@ impl Actor {
             })),
             TurnEvent::Finished(outcome) => self.finish_turn(outcome).await,
         }
-    }
-
-    /// A model response completed: its usage is recorded at once (`token_usage_record`, before
-    /// any tool runs) and reported once its tools are done ([`Self::usage_settled`]).
-    fn response_completed(&mut self, response_id: &str, usage: Option<TokenUsageBreakdown>) {
-        let previous = self
-            .state
-            .usage
-            .as_ref()
-            .map(|(usage, _)| usage.total)
-            .unwrap_or_default();
-        let Some(active) = self.active.as_mut() else {
-            return;
-        };
-        let Some(last) = usage else {
-            active.unsettled_usage = None;
-            return;
-        };
-        active.usage = active.usage.add(&last);
-        let turn_total = active.usage;
-        let total = previous.add(&last);
-        active.unsettled_usage = Some((last, total));
-        let turn_id = active.turn_id.to_string();
-        let thread_id = self.state.meta.id.to_string();
-        let line = record::token_usage_record(
-            &thread_id,
-            &turn_id,
-            response_id,
-            &last,
-            &turn_total,
-            &total,
-        );
-        self.record(kind::TOKEN_USAGE_RECORD, line);
-        let window = self.deps.shared.config.model_context_window();
-        self.state.usage = Some((
-            ThreadTokenUsage {
-                total,
-                last,
-                model_context_window: Some(window),
-            },
-            turn_id,
-        ));
-    }
-
-    /// The response's tools have finished: `token_count`, then `thread/tokenUsage/updated`.
-    fn usage_settled(&mut self) {
-        let Some(active) = self.active.as_mut() else {
-            return;
-        };
-        let Some((last, total)) = active.unsettled_usage.take() else {
-            return;
-        };
-        let turn_id = active.turn_id.to_string();
-        let thread_id = self.state.meta.id.to_string();
-        let window = self.deps.shared.config.model_context_window();
-        self.record(
-            kind::EVENT_MSG,
-            record::token_count(Some((&total, &last, window))),
-        );
-        self.emit(ServerNotification::ThreadTokenUsageUpdated(
-            ThreadTokenUsageUpdatedNotification {
-                thread_id,
-                turn_id,
-                token_usage: ThreadTokenUsage {
-                    total,
-                    last,
-                    model_context_window: Some(window),
-                },
-            },
-        ));
     }
 
     async fn finish_turn(&mut self, outcome: TurnOutcome) {

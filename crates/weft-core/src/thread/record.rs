@@ -211,38 +211,7 @@ pub(crate) fn turn_aborted(
 /// The rollout spells `codexErrorInfo` in snake_case (`"other"`, `{"http_connection_failed":…}`).
 fn snake_error_info(info: &Value) -> Value {
     match info {
-        Value::String(name) => Value::String(camel_to_snake(name)),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(key, value)| (camel_to_snake(key), snake_keys(value)))
-                .collect(),
-        ),
-        other => other.clone(),
+        Value::String(name) => Value::String(weft_store::item_codec::camel_to_snake(name)),
+        other => weft_store::item_codec::snakify_keys(other),
     }
-}
-
-fn snake_keys(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(key, value)| (camel_to_snake(key), value.clone()))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
-/// `httpConnectionFailed` → `http_connection_failed`.
-#[must_use]
-pub(crate) fn camel_to_snake(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
-    for ch in name.chars() {
-        if ch.is_ascii_uppercase() {
-            out.push('_');
-            out.push(ch.to_ascii_lowercase());
-        } else {
-            out.push(ch);
-        }
-    }
-    out
 }

@@ -76,7 +76,7 @@ pub(crate) fn snake_to_camel(text: &str) -> String {
 }
 
 /// `camelCase` → `snake_case` (ASCII capitals only; already-snake text is unchanged).
-pub(crate) fn camel_to_snake(text: &str) -> String {
+pub fn camel_to_snake(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 4);
     for c in text.chars() {
         if c.is_ascii_uppercase() {
@@ -95,7 +95,7 @@ pub(crate) fn camelize_keys(value: &Value) -> Value {
 }
 
 /// Every object key, recursively, in snake_case.
-pub(crate) fn snakify_keys(value: &Value) -> Value {
+pub fn snakify_keys(value: &Value) -> Value {
     rename_keys(value, camel_to_snake)
 }
 

@@ -34,6 +34,7 @@ use weft_protocol::v2::{ItemBody, ThreadItem};
 use command_execution::{CommandFields, Origin};
 use fields::str_field;
 
+pub use fields::{camel_to_snake, snakify_keys};
 pub use path_uri::{path_text, to_file_uri};
 pub use shell::{NUL_COMMAND_DISPLAY, shell_join, shell_split};
 

@@ -22,8 +22,7 @@ use crate::command_exec::shell::{UserShellEnd, UserShellRun, run_user_shell};
 use crate::ids::{TurnId, now_ms, now_secs};
 use crate::limits::TURN_EVENT_QUEUE_DEPTH;
 use crate::thread::Command;
-use crate::thread::record::{self, kind};
-use crate::turn::{TurnEvent, TurnOutcome, context};
+use crate::turn::{TurnEvent, TurnOutcome};
 
 impl Actor {
     /// `thread/shellCommand`: acknowledges, then runs the command in the running turn or in a
@@ -123,7 +122,7 @@ impl Actor {
                 duration_ms: None,
             },
         }));
-        self.record_shell_turn_start(&turn_id, started_at);
+        self.record_turn_start(&turn_id, started_at);
         let run = UserShellRun {
             command,
             cwd,
@@ -141,26 +140,5 @@ impl Actor {
             };
             let _ = events.send(TurnEvent::Finished(outcome)).await;
         });
-    }
-
-    /// `task_started`, the initial context when history is empty (so a later model turn still
-    /// finds it first), and `turn_context`.
-    fn record_shell_turn_start(&mut self, turn_id: &TurnId, started_at: i64) {
-        let window = self.deps.shared.config.model_context_window();
-        self.record(
-            kind::EVENT_MSG,
-            record::task_started(turn_id.as_str(), started_at, window),
-        );
-        if self.state.history.is_empty() {
-            let today = chrono::Local::now().format("%Y-%m-%d").to_string();
-            for item in context::initial_context_items(&self.state.settings, &today, "Etc/UTC") {
-                self.record(kind::RESPONSE_ITEM, item.clone());
-                self.state.history.push(item);
-            }
-        }
-        self.record(
-            kind::TURN_CONTEXT,
-            record::turn_context(turn_id.as_str(), &self.state.settings),
-        );
     }
 }

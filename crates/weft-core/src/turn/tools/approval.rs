@@ -227,18 +227,26 @@ pub(crate) enum Verdict {
     Failed(String),
 }
 
+/// The client's `result`, or the failed verdict of an error reply (R30).
+fn answer_result(
+    answer: crate::server_requests::ServerRequestAnswer,
+) -> Result<serde_json::Value, Verdict> {
+    match answer {
+        crate::server_requests::ServerRequestAnswer::Result(result) => Ok(result),
+        crate::server_requests::ServerRequestAnswer::Error(error) => Err(Verdict::Failed(
+            approval_failed_text(&format!("the client answered with an error: {error}")),
+        )),
+    }
+}
+
 /// Reads the answer to a command approval.
 pub(crate) fn command_verdict(answer: crate::server_requests::ServerRequestAnswer) -> Verdict {
     use weft_protocol::v2::{
         CommandExecutionApprovalDecision as Decision, CommandExecutionRequestApprovalResponse,
     };
-    let result = match answer {
-        crate::server_requests::ServerRequestAnswer::Result(result) => result,
-        crate::server_requests::ServerRequestAnswer::Error(error) => {
-            return Verdict::Failed(approval_failed_text(&format!(
-                "the client answered with an error: {error}"
-            )));
-        }
+    let result = match answer_result(answer) {
+        Ok(result) => result,
+        Err(failed) => return failed,
     };
     match serde_json::from_value::<CommandExecutionRequestApprovalResponse>(result) {
         Ok(response) => match response.decision {
@@ -262,13 +270,9 @@ pub(crate) fn patch_verdict(answer: crate::server_requests::ServerRequestAnswer)
     use weft_protocol::v2::{
         FileChangeApprovalDecision as Decision, FileChangeRequestApprovalResponse,
     };
-    let result = match answer {
-        crate::server_requests::ServerRequestAnswer::Result(result) => result,
-        crate::server_requests::ServerRequestAnswer::Error(error) => {
-            return Verdict::Failed(approval_failed_text(&format!(
-                "the client answered with an error: {error}"
-            )));
-        }
+    let result = match answer_result(answer) {
+        Ok(result) => result,
+        Err(failed) => return failed,
     };
     match serde_json::from_value::<FileChangeRequestApprovalResponse>(result) {
         Ok(response) => match response.decision {

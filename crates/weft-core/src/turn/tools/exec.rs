@@ -18,7 +18,7 @@ use weft_protocol::v2::{
 
 use crate::ids::now_ms;
 use crate::turn::tools::approval::{self, CommandPlan, Policy, Verdict};
-use crate::turn::tools::permissions::{WriteAccess, network_allowed};
+use crate::turn::tools::permissions::{self, WriteAccess, network_allowed};
 use crate::turn::tools::{
     ToolContext, ToolStop, completed, function_output, parse_arguments, patch, started,
 };
@@ -403,21 +403,7 @@ async fn sandbox_hook(
     if let weft_sandbox::Support::Unavailable { reason } = &context.sandbox_support {
         return Err(format!("{}: {reason}", approval::SANDBOX_UNAVAILABLE));
     }
-    let network = network_allowed(&context.settings.sandbox);
-    let policy = WriteAccess::from_policy(&context.settings.sandbox, cwd).sandbox_policy(network);
-    let prepared = tokio::task::spawn_blocking(move || weft_sandbox::prepare(&policy)).await;
-    match prepared {
-        Ok(Ok(None)) => Ok(None),
-        Ok(Ok(Some(prepared))) => {
-            let hook: SpawnHook = Box::new(move |command| {
-                weft_sandbox::install(command, prepared);
-                Ok(())
-            });
-            Ok(Some(hook))
-        }
-        Ok(Err(err)) => Err(format!("{}: {err}", approval::SANDBOX_UNAVAILABLE)),
-        Err(err) => Err(format!("{}: {err}", approval::SANDBOX_UNAVAILABLE)),
-    }
+    permissions::sandbox_hook(&context.settings.sandbox, cwd).await
 }
 
 /// An outcome for a command that could not start: exit code 1 and the reason as output.
@@ -497,7 +483,8 @@ fn command_item(call_id: &str, command: &Command, source: &str) -> ItemBody {
     }
 }
 
-fn actions_json(script: &str, cwd: &Path) -> Vec<serde_json::Value> {
+/// The wire `commandActions` of a script run in `cwd`.
+pub(crate) fn actions_json(script: &str, cwd: &Path) -> Vec<serde_json::Value> {
     let mut actions = weft_exec::command_actions(script);
     weft_exec::resolve_read_paths(&mut actions, cwd);
     actions

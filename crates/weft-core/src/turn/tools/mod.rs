@@ -8,6 +8,7 @@
 
 pub(crate) mod approval;
 mod exec;
+pub(crate) use exec::actions_json as exec_actions_json;
 mod image;
 pub(crate) mod patch;
 pub(crate) mod permissions;

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use weft_exec::SpawnHook;
 use weft_protocol::v2::SandboxPolicy;
 
 /// Subpaths of a writable root that stay read-only (the reference protects these; weft-sandbox
@@ -121,5 +122,29 @@ fn canonical_parent_or_same(path: &Path) -> PathBuf {
             }
             _ => return path.to_path_buf(),
         }
+    }
+}
+
+/// The `pre_exec` sandbox for `policy` (writable roots relative to `cwd`), or `None` when it
+/// restricts nothing. Fails when the kernel cannot enforce it: weft never runs a command less
+/// sandboxed than asked.
+pub(crate) async fn sandbox_hook(
+    policy: &SandboxPolicy,
+    cwd: &Path,
+) -> Result<Option<SpawnHook>, String> {
+    let network = network_allowed(policy);
+    let policy = WriteAccess::from_policy(policy, cwd).sandbox_policy(network);
+    let prepared = tokio::task::spawn_blocking(move || weft_sandbox::prepare(&policy)).await;
+    match prepared {
+        Ok(Ok(None)) => Ok(None),
+        Ok(Ok(Some(prepared))) => {
+            let hook: SpawnHook = Box::new(move |command| {
+                weft_sandbox::install(command, prepared);
+                Ok(())
+            });
+            Ok(Some(hook))
+        }
+        Ok(Err(err)) => Err(format!("{}: {err}", super::approval::SANDBOX_UNAVAILABLE)),
+        Err(err) => Err(format!("{}: {err}", super::approval::SANDBOX_UNAVAILABLE)),
     }
 }
