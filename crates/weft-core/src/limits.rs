@@ -37,6 +37,19 @@ pub const SAMPLING_REQUESTS_PER_TURN_MAX: usize = 256;
 /// actor cannot forward at once.
 pub const COMMAND_DELTA_QUEUE_DEPTH: usize = weft_exec::limits::DELTA_CHANNEL_DEPTH_ADVICE;
 
+/// Output bytes of one command call streamed as `item/commandExecution/outputDelta`. Past it the
+/// rest is not streamed (the item's `aggregatedOutput` and the model's output still have the
+/// head and tail): a command printing gigabytes must not push gigabytes through every client's
+/// queue, which would cut slow clients off (R39). 8 MiB is far more than any UI shows live.
+pub const COMMAND_DELTA_BYTES_MAX: usize = 8 * 1024 * 1024;
+
+/// How much weft's resident memory may grow while one command prints without end: weft-exec's
+/// two 1 MiB output buffers, the delta queue (64 chunks of up to 64 KiB), the deltas in flight
+/// to a client, allocator slack. Checked by a test that runs a 1 GiB command on the binary.
+pub const COMMAND_FLOOD_RSS_GROWTH_MAX: u64 = 64 * 1024 * 1024;
+
+const _: () = assert!(COMMAND_DELTA_BYTES_MAX as u64 <= COMMAND_FLOOD_RSS_GROWTH_MAX);
+
 /// Largest image `view_image` sends to the model. Providers reject request bodies of a few
 /// tens of MiB; 20 MiB of image (≈27 MiB as base64) stays under that with the rest of history.
 pub const VIEW_IMAGE_BYTES_MAX: u64 = 20 * 1024 * 1024;

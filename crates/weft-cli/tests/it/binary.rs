@@ -220,3 +220,76 @@ async fn openai_provider_uses_the_api_key() {
     client.close_input().await;
     assert!(child.wait().await.unwrap().success());
 }
+
+/// `VmRSS` or `VmHWM` of a process, in bytes.
+fn memory_of(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|line| line.starts_with(field))
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"));
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+#[tokio::test]
+async fn a_command_printing_1_gib_keeps_weft_memory_bounded() {
+    let mock = MockResponses::start().await;
+    mock.set_run_yield_ms(30_000);
+    let home = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        config_toml(&mock.base_url(), ""),
+    )
+    .unwrap();
+    let (child, mut client) = spawn(home.path());
+    let pid = child.id().unwrap();
+    client.initialize("weft-binary-test").await;
+    let thread = client
+        .call_ok(
+            "thread/start",
+            json!({"cwd": work.path().display().to_string(), "approvalPolicy": "never", "sandbox": "danger-full-access"}),
+        )
+        .await;
+    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
+    let before = memory_of(pid, "VmRSS:");
+    let id = client
+        .send_request(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "RUN: head -c 1073741824 /dev/zero | tr '\\0' a"}]}),
+        )
+        .await;
+    client.response_to(id).await;
+    let (_, messages) = client.wait_for("turn/completed").await;
+    let peak = memory_of(pid, "VmHWM:");
+    let done = messages
+        .iter()
+        .find(|message| {
+            message["method"] == "item/completed"
+                && message["params"]["item"]["type"] == "commandExecution"
+        })
+        .map(|message| &message["params"]["item"])
+        .unwrap();
+    assert_eq!(done["exitCode"], 0);
+    let aggregated = done["aggregatedOutput"].as_str().unwrap();
+    assert!(
+        aggregated.len() < weft_exec::limits::OUTPUT_BUFFER_BYTES_MAX + 128,
+        "head and tail only: {} bytes",
+        aggregated.len()
+    );
+    let streamed: usize = messages
+        .iter()
+        .filter(|message| message["method"] == "item/commandExecution/outputDelta")
+        .map(|message| message["params"]["delta"].as_str().unwrap().len())
+        .sum();
+    assert!(
+        streamed <= weft_core::limits::COMMAND_DELTA_BYTES_MAX,
+        "streamed {streamed} bytes of deltas"
+    );
+    let growth = peak.saturating_sub(before);
+    assert!(
+        growth < weft_core::limits::COMMAND_FLOOD_RSS_GROWTH_MAX,
+        "weft grew by {growth} bytes (before {before}, peak {peak})"
+    );
+}

@@ -21,7 +21,10 @@ async fn thread_in(client: &mut Client, cwd: &std::path::Path, policy: &str) -> 
 }
 
 /// Whether Landlock is here; prints why a sandbox test is skipped when it is not.
-#[expect(clippy::print_stderr, reason = "a skipped test says why, on the test's output")]
+#[expect(
+    clippy::print_stderr,
+    reason = "a skipped test says why, on the test's output"
+)]
 fn sandbox_available() -> bool {
     let support = weft_sandbox::support();
     if !support.is_available() {
@@ -981,4 +984,48 @@ async fn untrusted_offers_a_retry_outside_the_sandbox_after_a_denial() {
         0
     );
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "x\n");
+}
+
+#[tokio::test]
+async fn a_freeform_apply_patch_call_is_applied_and_answered_in_kind() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "never").await;
+    let call = json!({
+        "type": "custom_tool_call",
+        "id": "ctc_1",
+        "status": "completed",
+        "call_id": "call_free",
+        "name": "apply_patch",
+        "input": "*** Begin Patch\n*** Add File: free.txt\n+freeform\n*** End Patch\n",
+    });
+    harness.mock.push(
+        Script::new()
+            .with_event(
+                "response.output_item.added",
+                json!({"output_index": 0, "item": call}),
+            )
+            .with_event(
+                "response.output_item.done",
+                json!({"output_index": 0, "item": call}),
+            ),
+    );
+    let messages = run_turn(&mut client, &thread_id, "freeform").await;
+    assert_eq!(
+        item(&messages, "item/completed", "fileChange")["status"],
+        "completed"
+    );
+    assert_eq!(
+        std::fs::read_to_string(work.path().join("free.txt")).unwrap(),
+        "freeform\n"
+    );
+    let requests = harness.mock.requests();
+    let output = requests[1].input().last().cloned().unwrap();
+    assert_eq!(output["type"], "custom_tool_call_output");
+    assert_eq!(output["call_id"], "call_free");
+    assert_eq!(
+        output["output"],
+        "Success. Updated the following files:\nA free.txt\n"
+    );
 }

@@ -520,6 +520,7 @@ fn forward_deltas(context: &ToolContext, call_id: &str) -> (mpsc::Sender<String>
     let item_id = call_id.to_owned();
     let stopped = stop.clone();
     let task = tokio::spawn(async move {
+        let mut streamed = 0usize;
         loop {
             let chunk = tokio::select! {
                 biased;
@@ -527,6 +528,11 @@ fn forward_deltas(context: &ToolContext, call_id: &str) -> (mpsc::Sender<String>
                 () = stopped.cancelled() => receiver.try_recv().ok(),
             };
             let Some(delta) = chunk else { break };
+            streamed = streamed.saturating_add(delta.len());
+            if streamed > crate::limits::COMMAND_DELTA_BYTES_MAX {
+                // Keep draining so the child never stalls; the rest is in aggregatedOutput.
+                continue;
+            }
             context
                 .notify(ServerNotification::CommandExecutionOutputDelta(
                     ItemDeltaNotification {

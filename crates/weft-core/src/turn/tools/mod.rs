@@ -136,6 +136,20 @@ pub(crate) async fn run_call(context: &ToolContext, call: &Value) -> CallResult 
     let call_id = text(call, "call_id");
     let name = text(call, "name");
     let kind = call.get("type").and_then(Value::as_str).unwrap_or_default();
+    if kind == "custom_tool_call" && name == spec::APPLY_PATCH {
+        let input = call.get("input").and_then(Value::as_str).unwrap_or_default();
+        let (text, interrupts) = match freeform_patch(context, call_id, input).await {
+            Ok(text) => (text, false),
+            Err(ToolStop::Interrupted { output }) => (
+                output["output"].as_str().unwrap_or_default().to_owned(),
+                true,
+            ),
+        };
+        return CallResult {
+            output: json!({"type": "custom_tool_call_output", "call_id": call_id, "output": text}),
+            interrupts,
+        };
+    }
     if kind != "function_call" {
         let output = if kind == "custom_tool_call" {
             json!({
@@ -199,11 +213,20 @@ async fn apply_patch_tool(
     struct Arguments {
         input: String,
     }
-    let arguments: Arguments = match parse_arguments(arguments) {
-        Ok(arguments) => arguments,
-        Err(text) => return Ok(text),
-    };
-    let parsed = match weft_patch::parse_patch(&arguments.input) {
+    match parse_arguments::<Arguments>(arguments) {
+        Ok(arguments) => freeform_patch(context, call_id, &arguments.input).await,
+        Err(text) => Ok(text),
+    }
+}
+
+/// A patch given as text (the JSON tool's `input`, or a freeform `custom_tool_call` named
+/// `apply_patch`, as models with the grammar tool send it).
+async fn freeform_patch(
+    context: &ToolContext,
+    call_id: &str,
+    input: &str,
+) -> Result<String, ToolStop> {
+    let parsed = match weft_patch::parse_patch(input) {
         Ok(parsed) => parsed,
         Err(err) => return Ok(err.to_string()),
     };
