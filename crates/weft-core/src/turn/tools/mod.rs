@@ -137,7 +137,10 @@ pub(crate) async fn run_call(context: &ToolContext, call: &Value) -> CallResult 
     let name = text(call, "name");
     let kind = call.get("type").and_then(Value::as_str).unwrap_or_default();
     if kind == "custom_tool_call" && name == spec::APPLY_PATCH {
-        let input = call.get("input").and_then(Value::as_str).unwrap_or_default();
+        let input = call
+            .get("input")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let (text, interrupts) = match freeform_patch(context, call_id, input).await {
             Ok(text) => (text, false),
             Err(ToolStop::Interrupted { output }) => (
