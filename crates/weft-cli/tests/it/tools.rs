@@ -1029,3 +1029,32 @@ async fn a_freeform_apply_patch_call_is_applied_and_answered_in_kind() {
         "Success. Updated the following files:\nA free.txt\n"
     );
 }
+
+#[tokio::test]
+async fn commands_are_displayed_and_empty_output_reported_as_the_reference_does() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(
+        &mut client,
+        json!({"cwd": work.path().display().to_string(), "approvalPolicy": "never", "sandbox": "danger-full-access"}),
+    )
+    .await;
+    harness.mock.push(Script::function_call(
+        "exec_command",
+        "call_quiet",
+        r#"{"cmd": "x=1", "login": false}"#,
+    ));
+    let messages = run_turn(&mut client, &thread_id, "quiet").await;
+    let done = item(&messages, "item/completed", "commandExecution");
+    assert_eq!(
+        done["command"], "/bin/bash -c 'x=1'",
+        "quoted like shlex, as the reference"
+    );
+    assert_eq!(done["exitCode"], 0);
+    assert_eq!(
+        done["aggregatedOutput"],
+        Value::Null,
+        "nothing printed reads as null"
+    );
+}

@@ -124,7 +124,7 @@ pub(crate) async fn run_user_shell(
     let started_item = ThreadItem {
         body: ItemBody::CommandExecution {
             id: item_id.clone(),
-            command: weft_exec::display_command(&argv),
+            command: weft_store::item_codec::shell_join(&argv),
             cwd: run.cwd.display().to_string(),
             command_actions: crate::turn::tools::exec_actions_json(&run.command, &run.cwd),
             status: "inProgress".to_owned(),

@@ -12,11 +12,17 @@
 //! back ([`super::shell_split`]) — exact for every display string [`super::shell_join`] made,
 //! which is how the wire string is made from an argv (module `shell`).
 //!
-//! What the format cannot carry: a `source` of `null` (written as `agent`, the reference's
-//! default, and read back as `agent`); a negative `durationMs` (left out); sub-millisecond
-//! precision the other way (the reference's nanoseconds are read back as whole milliseconds);
-//! a relative `cwd` (written as it is: the reference would reject the line); a `read` action's
-//! relative path is read back joined to `cwd`, as the reference shows it.
+//! An empty `aggregated_output` is read back as no output (`null`), in items as in the legacy
+//! event: the reference shows it so, live and on read (checked against 0.169.0 by
+//! `bench/compat/tool_history.py --extended`, a command that prints nothing).
+//!
+//! What the format cannot carry: an empty `aggregatedOutput` as opposed to none (`""` is
+//! written, as the reference writes it, and read back as `null`); a `source` of `null` (written
+//! as `agent`, the reference's default, and read back as `agent`); a negative `durationMs` (left
+//! out); sub-millisecond precision the other way (the reference's nanoseconds are read back as
+//! whole milliseconds); a relative `cwd` (written as it is: the reference would reject the
+//! line); a `read` action's relative path is read back joined to `cwd`, as the reference shows
+//! it.
 
 use serde_json::{Map, Value, json};
 use weft_protocol::v2::ItemBody;
@@ -105,19 +111,9 @@ fn encode_action(action: &Value) -> Value {
     }
 }
 
-/// Where a command item comes from: `item_completed` keeps an empty output; the legacy event
-/// always carries one, so an empty one there means none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Origin {
-    /// A core `CommandExecution` item.
-    Item,
-    /// A legacy `exec_command_end` event.
-    LegacyEvent,
-}
-
 /// The wire body of a core command item or legacy `exec_command_end` event; `None` when
 /// `process_id` is not a string.
-pub(crate) fn decode(item: &Value, id: String, origin: Origin) -> Option<ItemBody> {
+pub(crate) fn decode(item: &Value, id: String) -> Option<ItemBody> {
     let command = match field(item, "command") {
         Some(Value::String(display)) => display.clone(),
         _ => {
@@ -148,8 +144,8 @@ pub(crate) fn decode(item: &Value, id: String, origin: Origin) -> Option<ItemBod
         .iter()
         .filter_map(|parsed| decode_action(parsed, &cwd))
         .collect();
-    let aggregated_output = str_field(item, "aggregated_output")
-        .filter(|output| origin == Origin::Item || !output.is_empty());
+    let aggregated_output =
+        str_field(item, "aggregated_output").filter(|output| !output.is_empty());
     let process_id = opt_str_field(item, "process_id").ok()?;
     let source = str_field(item, "source")
         .map_or_else(|| "agent".to_owned(), |source| snake_to_camel(&source));

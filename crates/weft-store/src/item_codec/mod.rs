@@ -31,7 +31,7 @@ pub(crate) mod user_message;
 use serde_json::{Map, Value, json};
 use weft_protocol::v2::{ItemBody, ThreadItem};
 
-use command_execution::{CommandFields, Origin};
+use command_execution::CommandFields;
 use fields::str_field;
 
 pub use fields::{camel_to_snake, snakify_keys};
@@ -151,7 +151,7 @@ pub(crate) fn decode_core_body(item: &Value) -> Option<ItemBody> {
         agent_message::TYPE => agent_message::decode(item, id),
         reasoning::TYPE => reasoning::decode(item, id),
         plan::TYPE => Some(plan::decode(item, id)),
-        command_execution::TYPE => command_execution::decode(item, id, Origin::Item),
+        command_execution::TYPE => command_execution::decode(item, id),
         file_change::TYPE => Some(file_change::decode(item, id)),
         image_view::TYPE => image_view::decode(item, id),
         context_compaction::TYPE => Some(context_compaction::decode(id)),
@@ -185,7 +185,7 @@ pub(crate) fn decode_legacy_event(payload: &Value, fallback_id: &str) -> Option<
         "user_message" => user_message::decode_legacy(payload, fallback_id.to_owned()),
         "agent_message" => agent_message::decode_legacy(payload, fallback_id.to_owned()),
         "agent_reasoning" => Some(reasoning::decode_legacy(payload, fallback_id.to_owned())),
-        "exec_command_end" => command_execution::decode(payload, call_id(), Origin::LegacyEvent),
+        "exec_command_end" => command_execution::decode(payload, call_id()),
         "patch_apply_end" => Some(file_change::decode_legacy(payload, fallback_id.to_owned())),
         "view_image_tool_call" => image_view::decode_legacy(payload, fallback_id.to_owned()),
         "context_compacted" => Some(context_compaction::decode(fallback_id.to_owned())),

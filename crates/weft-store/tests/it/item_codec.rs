@@ -98,7 +98,8 @@ fn normalised(item: &ThreadItem) -> ThreadItem {
             cwd,
             command_actions,
             status,
-            aggregated_output,
+            // An empty output reads back as none, as the reference shows it.
+            aggregated_output: aggregated_output.filter(|output| !output.is_empty()),
             exit_code,
             duration_ms,
             process_id,
@@ -639,4 +640,135 @@ fn legacy_patch_and_image_events_are_items() {
             "startedAtMs": 1772442903000_i64, "completedAtMs": 1772442903000_i64})
     );
     assert_eq!(digest_rollout(&path).expect("digest").turns, turns);
+}
+
+// ---- the reference's own tool turns (bench/compat/tool_history.py) --------------------------
+
+/// The reference-written rollout of `RUN: echo hi-from-weft` + `PATCH: made-by-weft.txt` and
+/// the items the reference sent live for them (`tests/fixtures/README.md`).
+fn reference_tool_turns() -> (std::path::PathBuf, Vec<Value>) {
+    let fixtures = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let live = std::fs::read_to_string(fixtures.join("reference-tool-turns.live.json"))
+        .expect("live items");
+    let live: Vec<Value> = serde_json::from_str(&live).expect("json");
+    (fixtures.join("reference-tool-turns.jsonl"), live)
+}
+
+/// A live wire item without the fields weft-protocol does not model (`pluginId`, `scriptPath`:
+/// `null` in every command the reference sent here).
+fn without_unmodelled(mut item: Value) -> Value {
+    if let Some(object) = item.as_object_mut() {
+        for key in ["pluginId", "scriptPath"] {
+            if let Some(value) = object.remove(key) {
+                assert_eq!(value, Value::Null, "{key}");
+            }
+        }
+    }
+    item
+}
+
+#[test]
+fn the_reference_tool_turns_decode_to_what_the_reference_sent_live() {
+    let (path, live) = reference_tool_turns();
+    let turns = read_rollout(&path).expect("read").turns();
+    assert_eq!(turns.len(), 2);
+    let read: Vec<Value> = turns
+        .iter()
+        .flat_map(|turn| turn.items.iter())
+        .map(|item| serde_json::to_value(item).expect("json"))
+        .collect();
+    let kinds: Vec<&str> = read
+        .iter()
+        .filter_map(|item| item["type"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "userMessage",
+            "commandExecution",
+            "agentMessage",
+            "userMessage",
+            "fileChange",
+            "agentMessage"
+        ]
+    );
+    // The tool items, field for field as the reference sent them.
+    for (read, live) in read.iter().zip(&live) {
+        if matches!(
+            live["type"].as_str(),
+            Some("commandExecution" | "fileChange")
+        ) {
+            assert_eq!(*read, without_unmodelled(live.clone()));
+        }
+    }
+    // Every item, as the typed wire item (the live messages also carry the `null`s of fields
+    // weft leaves out).
+    let live_items: Vec<ThreadItem> = live
+        .into_iter()
+        .map(|item| serde_json::from_value(without_unmodelled(item)).expect("wire item"))
+        .collect();
+    let read_items: Vec<ThreadItem> = turns.iter().flat_map(|turn| turn.items.clone()).collect();
+    assert_eq!(read_items, live_items);
+    assert_eq!(digest_rollout(&path).expect("digest").turns, turns);
+}
+
+#[test]
+fn the_reference_tool_items_are_written_back_as_the_reference_wrote_them() {
+    let (path, live) = reference_tool_turns();
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let written: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).expect("json"))
+        .filter(|line| line["payload"]["type"] == "item_completed")
+        .map(|line| line["payload"]["item"].clone())
+        .filter(|item| {
+            matches!(
+                item["type"].as_str(),
+                Some("CommandExecution" | "FileChange")
+            )
+        })
+        .collect();
+    let tools: Vec<ThreadItem> = live
+        .into_iter()
+        .filter(|item| {
+            matches!(
+                item["type"].as_str(),
+                Some("commandExecution" | "fileChange")
+            )
+        })
+        .map(|item| serde_json::from_value(without_unmodelled(item)).expect("wire item"))
+        .collect();
+    assert_eq!(written.len(), 2);
+    // What weft cannot write: the reference's nanoseconds (whole milliseconds on the wire) and
+    // the patch's `stdout`/`stderr` (not on the wire item).
+    let mut command = written[0].clone();
+    command["duration"] = json!({"secs": 0, "nanos": 0});
+    let mut patch = written[1].clone();
+    let patch_object = patch.as_object_mut().expect("object");
+    patch_object.remove("stdout");
+    patch_object.remove("stderr");
+    assert_eq!(encode_core_item(&tools[0]), Some(command));
+    assert_eq!(encode_core_item(&tools[1]), Some(patch));
+}
+
+/// A command that printed nothing: the reference writes `"aggregated_output":""` and shows
+/// `aggregatedOutput: null`, live and on read (reference 0.169.0, `RUN: x=1` of
+/// `bench/compat/tool_history.py --extended`).
+#[test]
+fn an_empty_command_output_reads_back_as_none() {
+    let core = json!({"type": "CommandExecution", "id": "call_62", "process_id": "66517",
+        "command": ["/bin/bash", "-lc", "x=1"], "cwd": "file:///tmp/w",
+        "parsed_cmd": [{"type": "unknown", "cmd": "x=1"}], "source": "unified_exec_startup",
+        "status": "completed", "aggregated_output": "", "exit_code": 0,
+        "duration": {"secs": 0, "nanos": 14336}});
+    let item =
+        decode_core_item(&core, Some(1_796_672_588_319), Some(1_796_672_588_319)).expect("decodes");
+    assert_eq!(
+        serde_json::to_value(&item).expect("json"),
+        json!({"type": "commandExecution", "id": "call_62", "command": "/bin/bash -lc 'x=1'",
+            "cwd": "/tmp/w", "processId": "66517", "source": "unifiedExecStartup",
+            "status": "completed", "commandActions": [{"type": "unknown", "command": "x=1"}],
+            "aggregatedOutput": null, "exitCode": 0, "durationMs": 0,
+            "startedAtMs": 1_796_672_588_319_i64, "completedAtMs": 1_796_672_588_319_i64})
+    );
 }

@@ -291,7 +291,7 @@ async fn ask(
             started_at_ms: item.started_at_ms.unwrap_or_else(now_ms),
             approval_id,
             environment_id: Some("local".to_owned()),
-            command: Some(weft_exec::display_command(&command.argv)),
+            command: Some(weft_store::item_codec::shell_join(&command.argv)),
             cwd: Some(command.cwd.display().to_string()),
             command_actions: Some(actions_json(&command.script, &command.cwd)),
             reason,
@@ -446,12 +446,14 @@ async fn complete_run(
     } = &mut body
     {
         status.clone_into(slot);
+        // The reference reports a command that printed nothing as `null`, not `""`.
         *aggregated_output = Some(
             outcome
                 .aggregated_output
                 .clone()
                 .unwrap_or_else(|| outcome.output.clone()),
-        );
+        )
+        .filter(|output| !output.is_empty());
         *exit_code = outcome.exit_code;
         *duration_ms = Some(i64::try_from(outcome.wall_time.as_millis()).unwrap_or(i64::MAX));
         *process_id = (outcome.pid != 0).then(|| outcome.pid.to_string());
@@ -471,7 +473,7 @@ async fn finish_without_running(context: &ToolContext, item: &ThreadItem, status
 fn command_item(call_id: &str, command: &Command, source: &str) -> ItemBody {
     ItemBody::CommandExecution {
         id: call_id.to_owned(),
-        command: weft_exec::display_command(&command.argv),
+        command: weft_store::item_codec::shell_join(&command.argv),
         cwd: command.cwd.display().to_string(),
         command_actions: actions_json(&command.script, &command.cwd),
         status: "inProgress".to_owned(),
