@@ -293,3 +293,57 @@ async fn a_command_printing_1_gib_keeps_weft_memory_bounded() {
         "weft grew by {growth} bytes (before {before}, peak {peak})"
     );
 }
+
+#[tokio::test]
+async fn background_commands_end_with_the_server() {
+    let mock = MockResponses::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        config_toml(&mock.base_url(), ""),
+    )
+    .unwrap();
+    let marker = format!("weft-shutdown-{}", std::process::id());
+    mock.push(Script::function_call(
+        "exec_command",
+        "call_bg",
+        json!({"cmd": format!("exec -a {marker} sleep 1000"), "login": false, "yield_time_ms": 250})
+            .to_string(),
+    ));
+    let (mut child, mut client) = spawn(home.path());
+    client.initialize("weft-binary-test").await;
+    let thread = client
+        .call_ok(
+            "thread/start",
+            json!({"cwd": work.path().display().to_string(), "approvalPolicy": "never", "sandbox": "danger-full-access"}),
+        )
+        .await;
+    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
+    let id = client
+        .send_request(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "start a server"}]}),
+        )
+        .await;
+    client.response_to(id).await;
+    client.wait_for("turn/completed").await;
+    let running = |marker: &str| {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
+            .any(|cmdline| cmdline.starts_with(marker.as_bytes()))
+    };
+    assert!(
+        running(&marker),
+        "the command outlived its turn, as a session"
+    );
+    client.close_input().await;
+    let status = child.wait().await.unwrap();
+    assert!(status.success(), "{status}");
+    assert!(
+        !running(&marker),
+        "the server ended its background command on the way out"
+    );
+}

@@ -1058,3 +1058,56 @@ async fn commands_are_displayed_and_empty_output_reported_as_the_reference_does(
         "nothing printed reads as null"
     );
 }
+
+#[tokio::test]
+async fn execpolicy_rules_forbid_and_prompt() {
+    let harness = Harness::start().await;
+    let rules = harness.home.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("team.rules"),
+        "prefix_rule(pattern=[\"touch\"], decision=\"forbidden\")\nprefix_rule(pattern=[\"echo\", \"ask\"], decision=\"prompt\")\n",
+    )
+    .unwrap();
+    let work = workspace();
+    let marker = work.path().join("forbidden");
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "on-request").await;
+    let messages = run_turn(
+        &mut client,
+        &thread_id,
+        &format!("RUN: touch {}", marker.display()),
+    )
+    .await;
+    assert_eq!(
+        item(&messages, "item/completed", "commandExecution")["status"],
+        "declined"
+    );
+    assert!(!marker.exists());
+    assert_eq!(
+        tool_output(&harness, 1),
+        format!(
+            "`/bin/bash -lc 'touch {}'` rejected: blocked by policy",
+            marker.display()
+        )
+    );
+
+    client
+        .send_request(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "RUN: echo ask me"}]}),
+        )
+        .await;
+    let (request, _) = client
+        .wait_for_server_request("item/commandExecution/requestApproval")
+        .await;
+    assert_eq!(request["params"]["command"], "/bin/bash -lc 'echo ask me'");
+    client
+        .answer(&request["id"], json!({"decision": "accept"}))
+        .await;
+    let (_, messages) = client.wait_for("turn/completed").await;
+    assert_eq!(
+        item(&messages, "item/completed", "commandExecution")["exitCode"],
+        0
+    );
+}

@@ -80,15 +80,13 @@ struct Turn<'a> {
 async fn run(shared: &Shared, input: TurnInput) -> TurnOutcome {
     let home = shared.config.home.clone();
     let rules_home = home.clone();
-    if let Ok(prefixes) =
-        tokio::task::spawn_blocking(move || tools::rules::allowed_prefixes(&rules_home)).await
-    {
+    if let Ok(rules) = tokio::task::spawn_blocking(move || tools::rules::load(&rules_home)).await {
         let mut approvals = input
             .approvals
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for prefix in prefixes {
-            approvals.allow_prefix(prefix);
+        for rule in rules {
+            approvals.add_rule(rule);
         }
     }
     let tools = ToolContext {

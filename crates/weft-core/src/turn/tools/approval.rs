@@ -142,8 +142,8 @@ pub(crate) struct SessionApprovals {
     commands: HashSet<(Vec<String>, PathBuf, bool)>,
     /// Files whose patches were accepted for the session.
     patch_paths: HashSet<PathBuf>,
-    /// Command prefixes allowed by execpolicy rules or amendments.
-    allowed_prefixes: Vec<Vec<String>>,
+    /// Execpolicy rules from the rules files and the user's amendments.
+    rules: Vec<super::rules::Rule>,
 }
 
 impl SessionApprovals {
@@ -154,9 +154,28 @@ impl SessionApprovals {
 
     /// Remembers an allowed prefix.
     pub(crate) fn allow_prefix(&mut self, prefix: Vec<String>) {
-        if !prefix.is_empty() && !self.allowed_prefixes.contains(&prefix) {
-            self.allowed_prefixes.push(prefix);
+        self.add_rule(super::rules::Rule {
+            prefix,
+            decision: super::rules::RuleDecision::Allow,
+        });
+    }
+
+    /// Adds a rule (from a rules file, or an amendment), once.
+    pub(crate) fn add_rule(&mut self, rule: super::rules::Rule) {
+        if !rule.prefix.is_empty() && !self.rules.contains(&rule) {
+            self.rules.push(rule);
         }
+    }
+
+    /// The strictest decision of the rules matching these command words (forbidden over prompt
+    /// over allow), as the reference's policy evaluates them.
+    pub(crate) fn rule_for(&self, words: Option<&[String]>) -> Option<super::rules::RuleDecision> {
+        let words = words?;
+        self.rules
+            .iter()
+            .filter(|rule| words.starts_with(&rule.prefix))
+            .map(|rule| rule.decision)
+            .max()
     }
 
     /// Whether this command may run without asking.
@@ -169,11 +188,7 @@ impl SessionApprovals {
     ) -> bool {
         let key = (argv.to_vec(), cwd.to_path_buf(), escalated);
         self.commands.contains(&key)
-            || words.is_some_and(|words| {
-                self.allowed_prefixes
-                    .iter()
-                    .any(|prefix| words.starts_with(prefix))
-            })
+            || self.rule_for(words) == Some(super::rules::RuleDecision::Allow)
     }
 
     /// Remembers files accepted for the session.
@@ -202,6 +217,15 @@ pub(crate) fn plain_words(script: &str) -> Option<Vec<String>> {
     }
     let words: Vec<String> = script.split_whitespace().map(str::to_owned).collect();
     (!words.is_empty()).then_some(words)
+}
+
+/// The model's text for a command an execpolicy rule forbids (or asks about under `never`).
+pub(crate) fn blocked_by_policy_text(item: &weft_protocol::v2::ThreadItem) -> String {
+    let command = match &item.body {
+        weft_protocol::v2::ItemBody::CommandExecution { command, .. } => command.as_str(),
+        _ => "",
+    };
+    format!("`{command}` rejected: blocked by policy")
 }
 
 /// The model's text when the approval request itself failed (an error reply or an answer that

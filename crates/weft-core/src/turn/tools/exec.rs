@@ -19,6 +19,7 @@ use weft_protocol::v2::{
 use crate::ids::now_ms;
 use crate::turn::tools::approval::{self, CommandPlan, Policy, Verdict};
 use crate::turn::tools::permissions::{self, WriteAccess, network_allowed};
+use crate::turn::tools::rules::RuleDecision;
 use crate::turn::tools::{
     ToolContext, ToolStop, completed, function_output, parse_arguments, patch, started,
 };
@@ -220,14 +221,29 @@ async fn run_command(
     let restricted =
         access != WriteAccess::Everywhere || !network_allowed(&context.settings.sandbox);
     let policy = Policy::from_wire(&context.settings.approval_policy);
+    let rule = context.session().rule_for(command.words.as_deref());
     let preapproved = context.session().command_preapproved(
         &command.argv,
         command.words.as_deref(),
         &command.cwd,
         command.escalate,
     );
-    let sandboxed = match approval::plan_command(policy, restricted, command.escalate, preapproved)
-    {
+    let plan = match rule {
+        Some(RuleDecision::Forbidden) => {
+            let text = approval::blocked_by_policy_text(&item);
+            context.item_started(item.clone()).await;
+            finish_without_running(context, &item, "declined").await;
+            return Ok(text);
+        }
+        Some(RuleDecision::Prompt) if policy == Policy::Never => {
+            return Ok(approval::blocked_by_policy_text(&item));
+        }
+        Some(RuleDecision::Prompt) => CommandPlan::Ask {
+            sandboxed: restricted && !command.escalate,
+        },
+        _ => approval::plan_command(policy, restricted, command.escalate, preapproved),
+    };
+    let sandboxed = match plan {
         CommandPlan::Refuse(text) => return Ok(text.to_owned()),
         CommandPlan::Run { sandboxed } => {
             context.item_started(item.clone()).await;

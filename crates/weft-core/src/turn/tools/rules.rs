@@ -1,7 +1,7 @@
-//! Execpolicy rules the user allowed (core.md §4.2–§4.3): `prefix_rule(pattern=[…],
-//! decision="allow")` lines in `<home>/rules/*.rules`, read when a turn starts and appended when
-//! the user answers `acceptWithExecpolicyAmendment`. weft reads only the `prefix_rule` lines
-//! with string patterns; other Starlark in those files is left alone (and logged once).
+//! Execpolicy rules (core.md §4.2–§4.3): `prefix_rule(pattern=[…], decision="allow" | "prompt" |
+//! "forbidden")` lines in `<home>/rules/*.rules`, read when a turn starts; `allow` rules are
+//! appended when the user answers `acceptWithExecpolicyAmendment`. weft reads only the
+//! `prefix_rule` lines with string patterns; other Starlark in those files is left alone.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -12,8 +12,28 @@ const RULES_FILE: &str = "rules/default.rules";
 /// Largest rules file read; a bigger one is skipped with a warning.
 const RULES_FILE_BYTES_MAX: u64 = 1024 * 1024;
 
-/// The allowed prefixes of every rules file under `home`.
-pub(crate) fn allowed_prefixes(home: &Path) -> Vec<Vec<String>> {
+/// What a rule says about the commands it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum RuleDecision {
+    /// Run without asking.
+    Allow,
+    /// Ask, whatever the approval policy would do.
+    Prompt,
+    /// Never run: `` `<command>` rejected: blocked by policy ``.
+    Forbidden,
+}
+
+/// One `prefix_rule`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rule {
+    /// The command words the rule matches as a prefix.
+    pub(crate) prefix: Vec<String>,
+    /// Its decision.
+    pub(crate) decision: RuleDecision,
+}
+
+/// The rules of every rules file under `home`.
+pub(crate) fn load(home: &Path) -> Vec<Rule> {
     let Ok(entries) = std::fs::read_dir(home.join("rules")) else {
         return Vec::new();
     };
@@ -33,7 +53,7 @@ pub(crate) fn allowed_prefixes(home: &Path) -> Vec<Vec<String>> {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
-        prefixes.extend(text.lines().filter_map(parse_allow_rule));
+        prefixes.extend(text.lines().filter_map(parse_rule));
     }
     prefixes
 }
@@ -54,18 +74,25 @@ pub(crate) fn append_allow_rule(home: &Path, prefix: &[String]) -> std::io::Resu
     Ok(path)
 }
 
-/// The pattern of one `prefix_rule(pattern=["a", "b"], decision="allow")` line.
-fn parse_allow_rule(line: &str) -> Option<Vec<String>> {
+/// One `prefix_rule(pattern=["a", "b"], decision="allow")` line.
+fn parse_rule(line: &str) -> Option<Rule> {
     let body = line
         .trim()
         .strip_prefix("prefix_rule(")?
         .strip_suffix(')')?;
-    if !body.contains("decision=\"allow\"") {
+    let decision = if body.contains("decision=\"allow\"") {
+        RuleDecision::Allow
+    } else if body.contains("decision=\"prompt\"") {
+        RuleDecision::Prompt
+    } else if body.contains("decision=\"forbidden\"") {
+        RuleDecision::Forbidden
+    } else {
         return None;
-    }
+    };
     let pattern = body.split_once("pattern=")?.1;
     let end = pattern.find(']')?;
-    serde_json::from_str::<Vec<String>>(&pattern[..=end]).ok()
+    let prefix = serde_json::from_str::<Vec<String>>(&pattern[..=end]).ok()?;
+    (!prefix.is_empty()).then_some(Rule { prefix, decision })
 }
 
 #[cfg(test)]
@@ -78,22 +105,47 @@ mod tests {
         let prefix = vec!["echo".to_owned(), "hello \"x\"".to_owned()];
         append_allow_rule(home.path(), &prefix).unwrap();
         append_allow_rule(home.path(), &["git".to_owned(), "status".to_owned()]).unwrap();
+        let prefixes: Vec<Vec<String>> = load(home.path())
+            .into_iter()
+            .map(|rule| {
+                assert_eq!(rule.decision, RuleDecision::Allow);
+                rule.prefix
+            })
+            .collect();
         assert_eq!(
-            allowed_prefixes(home.path()),
+            prefixes,
             vec![prefix, vec!["git".to_owned(), "status".to_owned()]]
         );
     }
 
     #[test]
-    fn ignores_other_decisions_and_other_starlark() {
+    fn reads_each_decision_and_ignores_other_starlark() {
+        let rule = |prefix: &str, decision| {
+            Some(Rule {
+                prefix: vec![prefix.to_owned()],
+                decision,
+            })
+        };
         assert_eq!(
-            parse_allow_rule(r#"prefix_rule(pattern=["rm"], decision="forbidden")"#),
+            parse_rule(r#"prefix_rule(pattern=["rm"], decision="forbidden")"#),
+            rule("rm", RuleDecision::Forbidden)
+        );
+        assert_eq!(
+            parse_rule(r#"prefix_rule(pattern=["git"], decision="prompt")"#),
+            rule("git", RuleDecision::Prompt)
+        );
+        assert_eq!(
+            parse_rule(r#"  prefix_rule(pattern=["ls"], decision="allow")  "#),
+            rule("ls", RuleDecision::Allow)
+        );
+        assert_eq!(parse_rule("def f(): pass"), None);
+        assert_eq!(
+            parse_rule(r#"prefix_rule(pattern=[], decision="allow")"#),
             None
         );
-        assert_eq!(parse_allow_rule("def f(): pass"), None);
         assert_eq!(
-            parse_allow_rule(r#"  prefix_rule(pattern=["ls"], decision="allow")  "#),
-            Some(vec!["ls".to_owned()])
+            parse_rule(r#"prefix_rule(pattern=["x"], decision="maybe")"#),
+            None
         );
     }
 }
