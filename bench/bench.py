@@ -18,7 +18,10 @@ loopback Responses-API mock (``bench/mock_responses.py``), and measures:
 * ``thread/list`` first page with 2,000 / 20,000 / 50,000 generated rollouts on disk, first call
   after start (may include index building) and the second (warm) call;
 * cold ``thread/resume`` of a generated thread with 10,000 items on a freshly started server
-  (fresh home), and again after a restart on the same home.
+  (fresh home), and again after a restart on the same home;
+* the tool path (``tools``): overhead of a ``RUN: true`` turn (the mock asks for ``exec_command``)
+  over a text turn, under ``workspace-write`` and ``danger-full-access``, next to the bare spawn of
+  ``/bin/bash -lc true`` from Python; and the server's RSS while a command prints 1 GiB.
 
 It prints one table (weft, reference, ratio reference/weft), stores raw results in
 ``bench/results/<server>[-quick].json`` and (full runs) refreshes the generated section of
@@ -59,6 +62,14 @@ END_MARK = "<!-- END bench.py results -->"
 CLIENT_INFO = {"name": "weft-bench", "version": "1.0.0"}
 MODEL = "gpt-5.2-codex"
 CLI_VERSION = "0.169.0"
+
+# tools scenario (issue 12)
+TOOL_MODES = (("workspace-write", "ww"), ("danger-full-access", "dfa"))
+BIG_COMMAND = "head -c 1073741824 /dev/zero | tr '\\0' a"  # 1 GiB of 'a' on stdout, no newline
+BIG_COMMS = ("head", "tr")  # the processes of BIG_COMMAND, told apart from the server's own by name
+BIG_SAMPLE_S = 0.05
+BIG_TIMEOUT_S = 120.0
+BIG_RUNS = 3  # the peak depends on how far the client's reading falls behind the command: take a median
 
 # --------------------------------------------------------------------------------------------
 # cleanup: every process we start and every temp dir we make is registered here
@@ -214,14 +225,14 @@ class ServerSpec:
         return env
 
 
-def config_toml(base_url: str, reference: bool) -> str:
+def config_toml(base_url: str, reference: bool, sandbox: str = "workspace-write") -> str:
     # Same keys for both servers (weft reads codex's config keys). The [features] table is what the
     # reference transcripts were recorded with; weft is expected to accept (or ignore) it.
     return f"""# written by bench/bench.py
 model = "{MODEL}"
 model_provider = "mock"
 approval_policy = "never"
-sandbox_mode = "workspace-write"
+sandbox_mode = "{sandbox}"
 
 [model_providers.mock]
 name = "mock"
@@ -238,10 +249,10 @@ memories = false
 """
 
 
-def make_home(parent: Path, spec: ServerSpec, mock: Mock) -> Path:
+def make_home(parent: Path, spec: ServerSpec, mock: Mock, sandbox: str = "workspace-write") -> Path:
     home = parent / "home"
     home.mkdir(parents=True, exist_ok=True)
-    (home / "config.toml").write_text(config_toml(mock.base_url, spec.name != "weft"))
+    (home / "config.toml").write_text(config_toml(mock.base_url, spec.name != "weft", sandbox))
     return home
 
 
@@ -273,6 +284,39 @@ def proc_tree(root_pid: int) -> list[int]:
     return sorted(p for p in out if p in parents)
 
 
+def descendants(root_pid: int) -> list[int]:
+    """root_pid's descendants, from /proc/<pid>/task/<tid>/children (cheap enough to poll every
+    50 ms); falls back to a full /proc scan (proc_tree) when the kernel lacks that file."""
+    out, todo = [], [root_pid]
+    while todo:
+        pid = todo.pop()
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/children") as f:
+                    kids = [int(x) for x in f.read().split()]
+            except FileNotFoundError:
+                if pid == root_pid and not os.path.exists(f"/proc/{pid}/task/{tid}/children"):
+                    return [p for p in proc_tree(root_pid) if p != root_pid]
+                kids = []
+            except OSError:
+                kids = []
+            out.extend(kids)
+            todo.extend(kids)
+    return out
+
+
+def proc_comm(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
 def vm_kb(pid: int, key: str) -> int:
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -287,7 +331,7 @@ def vm_kb(pid: int, key: str) -> int:
 class RpcServer:
     """One app-server process spoken to over stdio."""
 
-    def __init__(self, spec: ServerSpec, home: Path, cwd: Path, log_path: Path):
+    def __init__(self, spec: ServerSpec, home: Path, cwd: Path, log_path: Path, env_extra: dict | None = None):
         self.spec = spec
         self.log_file = open(log_path, "ab")
         self._cond = threading.Condition()
@@ -300,7 +344,7 @@ class RpcServer:
         self.t_spawn = time.monotonic()
         self.proc = subprocess.Popen(
             spec.argv(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log_file,
-            env=spec.env(home), cwd=str(cwd), start_new_session=True,
+            env={**spec.env(home), **(env_extra or {})}, cwd=str(cwd), start_new_session=True,
         )
         _LIVE.add(self.proc)
         self._reader = threading.Thread(target=self._read, daemon=True, name=f"read-{spec.name}")
@@ -419,6 +463,17 @@ class RpcServer:
         """(sum VmRSS kB over the tree, sum VmHWM kB, number of processes)."""
         pids = proc_tree(self.proc.pid)
         return sum(vm_kb(p, "VmRSS") for p in pids), sum(vm_kb(p, "VmHWM") for p in pids), len(pids)
+
+    def stderr_tail(self, n: int = 600) -> str:
+        """The last n characters the server wrote to stderr (its log), for notes on failures."""
+        try:
+            self.log_file.flush()
+            with open(self.log_file.name, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(f.tell() - n, 0))
+                return re.sub(r"\x1b\[[0-9;]*m", "", f.read().decode(errors="replace"))
+        except (OSError, ValueError):
+            return ""
 
     def close(self) -> None:
         try:
@@ -681,8 +736,8 @@ class Run:
         self.note(str(err))
         log(f"  {self.spec.name}: FAILED: {err}")
 
-    def spawn(self, home: Path, cwd: Path, tag: str) -> RpcServer:
-        srv = RpcServer(self.spec, home, cwd, self.logdir / f"{tag}.stderr.log")
+    def spawn(self, home: Path, cwd: Path, tag: str, env_extra: dict | None = None) -> RpcServer:
+        srv = RpcServer(self.spec, home, cwd, self.logdir / f"{tag}.stderr.log", env_extra)
         self.servers.append((self.current, tag, srv))
         return srv
 
@@ -894,6 +949,275 @@ class Run:
         except BenchError as e:
             self.fail([(kc, lc, "ms"), (kr, lr, "ms")], e)
 
+    # -- 7. tool path (issue 12) -------------------------------------------------------------------
+    def _turn(self, srv: RpcServer, tid: str, text: str, timeout: float = 120.0, expect_requests: int = 1) -> dict:
+        """One turn on thread tid: wall time, mock time, overhead (ms), the model requests inside it,
+        the completed turn, and the items of its `item/completed` notifications.
+
+        The mock records a request after its last byte is flushed, which on a busy machine can be
+        after the server has already answered `turn/completed`: so the mock is polled (≤ 1 s) until
+        `expect_requests` of the turn are recorded, and a request's mock time is counted up to
+        `turn/completed` at most."""
+        self.mock.stats()  # move the cursor past anything earlier (outside the timed window)
+        start_idx = srv.note_count()
+        res, t_send, _ = srv.request("turn/start", {
+            "threadId": tid, "input": [{"type": "text", "text": text, "text_elements": []}]}, timeout=60)
+        turn_id = res["turn"]["id"]
+        idx, t_done, note = srv.wait_note(
+            lambda m: m.get("method") == "turn/completed"
+            and (m.get("params") or {}).get("turn", {}).get("id") == turn_id,
+            start_idx, timeout=timeout, what=f"turn/completed of {text[:40]!r}")
+        in_window: list[dict] = []
+        give_up = time.monotonic() + 1.0
+        while True:
+            reqs = [r for r in self.mock.stats() if r.get("method") == "POST"]
+            in_window += [r for r in reqs if t_send - 0.001 <= r["t_body"] <= t_done]
+            if len(in_window) >= expect_requests or time.monotonic() > give_up:
+                break
+            time.sleep(0.005)
+        mock_ms = sum(min(r["t_end"], t_done) - r["t_body"] for r in in_window) * 1000
+        with srv._cond:
+            notes = [m for _, m in srv.notes[start_idx:idx + 1]]
+        items = [(m.get("params") or {}).get("item") or {} for m in notes if m.get("method") == "item/completed"]
+        wall = (t_done - t_send) * 1000
+        return {"t_send": t_send, "t_done": t_done, "wall_ms": wall, "mock_ms": mock_ms, "overhead_ms": wall - mock_ms,
+                "requests": len(in_window), "turn": note["params"]["turn"], "items": items, "notes": notes}
+
+    @staticmethod
+    def _turn_check(t: dict, want_requests: int, want_exec: bool) -> dict | None:
+        """None if the turn went as the mock's rules say, else a short description of what differed."""
+        turn = t["turn"]
+        execs = [it for it in t["items"] if it.get("type") == "commandExecution"]
+        agent = [it.get("text") for it in t["items"] if it.get("type") == "agentMessage"]
+        problems = []
+        if turn.get("status") != "completed":
+            problems.append(f"status {turn.get('status')}")
+        if t["requests"] != want_requests:
+            problems.append(f"{t['requests']} model requests")
+        if want_exec:
+            if not execs:
+                problems.append("no commandExecution item")
+            elif execs[-1].get("exitCode") != 0 or execs[-1].get("status") != "completed":
+                out = (execs[-1].get("aggregatedOutput") or "")[:200]
+                problems.append(f"command {execs[-1].get('status')}, exit {execs[-1].get('exitCode')}, output {out!r}")
+            if not agent or not (agent[-1] or "").startswith("done: "):
+                problems.append(f"agent message {agent[-1] if agent else None!r}")
+        if not problems:
+            return None
+        return {"problems": problems, "error": turn.get("error")}
+
+    def _spawn_baseline(self, n: int, tmp: Path) -> None:
+        """The process spawn alone, from Python: `/bin/bash -lc true` and `true` with the same clean
+        HOME the servers get in this scenario, and `/bin/bash -lc true` with this machine's own HOME."""
+        cwd, user_home = tmp / "work", tmp / "user-home"
+        cwd.mkdir()
+        user_home.mkdir()
+        clean = {**os.environ, "HOME": str(user_home)}
+        runs = ((["/bin/bash", "-lc", "true"], clean, "tools_spawn_bash_ms", "clean HOME, as the servers here"),
+                (["true"], clean, "tools_spawn_true_ms", ""),
+                (["/bin/bash", "-lc", "true"], dict(os.environ), "tools_spawn_bash_realhome_ms",
+                 f"this machine's HOME={os.environ.get('HOME', '?')}, not used by the servers here"))
+        for argv, env, key, why in runs:
+            shown = " ".join(argv[:2]) + (" true" if len(argv) > 1 else "")
+            label = f"no server: spawn `{shown}` from Python, wait for exit (median of {n}" + \
+                (f"; {why})" if why else ")")
+            samples = []
+            for i in range(n + 1):
+                t0 = time.monotonic()
+                subprocess.run(argv, cwd=str(cwd), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, check=False)
+                if i:  # the first is a warm-up (page cache, dynamic loader)
+                    samples.append((time.monotonic() - t0) * 1000)
+            self.put(key, label, "ms", med(samples), samples=samples, stats=summary(samples), no_ratio=True)
+
+    def tools(self) -> None:
+        n = self.cfg["tool_turns"]
+        tmp = mktemp(f"{self.spec.name}-spawn")
+        try:
+            self._spawn_baseline(self.cfg["spawn_runs"], tmp)
+        finally:
+            rmtemp(tmp)
+        for mode, short in TOOL_MODES:
+            self._tools_mode(mode, short, n)
+
+    def _tools_mode(self, mode: str, short: str, n: int) -> None:
+        """On one thread of a fresh server with `sandbox_mode = mode`: n text turns interleaved with n
+        `RUN: true` turns (after one warm-up of each), then the 1 GiB command."""
+        keys = [
+            (f"tools_{short}_true_ms", f"{mode}: `RUN: true` turn overhead (median of {n}; wall − mock)", "ms"),
+            (f"tools_{short}_text_ms", f"{mode}: text turn overhead, same thread, interleaved (median of {n})", "ms"),
+            (f"tools_{short}_path_ms", f"{mode}: **tool-path overhead** of `true` (`RUN: true` turn − text turn)",
+             "ms"),
+        ]
+        big = self._big_keys(mode, short)
+        tmp = mktemp(f"{self.spec.name}-tools-{short}")
+        srv = None
+        try:
+            home = make_home(tmp, self.spec, self.mock, mode)
+            work = tmp / "work"
+            work.mkdir()
+            user_home = tmp / "user-home"  # no shell profile: a login bash costs the same for both servers
+            user_home.mkdir()
+            srv = self.spawn(home, work, f"tools-{short}", {"HOME": str(user_home)})
+            srv.initialize()
+            res, _, _ = srv.request("thread/start", {"cwd": str(work)}, timeout=60)
+            tid = res["thread"]["id"]
+            warm_text = self._turn(srv, tid, "tools warm-up")
+            warm_true = self._turn(srv, tid, "RUN: true", expect_requests=2)
+            texts, trues, pairs, walls, bad = [], [], [], [], []
+            for i in range(1, n + 1):
+                a = self._turn(srv, tid, f"tools text turn {i}")
+                b = self._turn(srv, tid, "RUN: true", expect_requests=2)
+                texts.append(a["overhead_ms"])
+                trues.append(b["overhead_ms"])
+                walls.append(b["wall_ms"])
+                pairs.append(b["overhead_ms"] - a["overhead_ms"])
+                for t, want_req, want_exec in ((a, 1, False), (b, 2, True)):
+                    problem = self._turn_check(t, want_req, want_exec)
+                    if problem:
+                        bad.append({"turn": 2 * i - (0 if want_exec else 1), **problem})
+            valid = not bad
+            if bad:
+                self.note(f"{mode}: {len(bad)} of {2 * n} turns did not go as expected; first: {bad[0]}")
+            execs = [it for it in warm_true["items"] if it.get("type") == "commandExecution"]
+            self.put(keys[0][0], keys[0][1], "ms", med(trues), samples=trues, stats=summary(trues), valid=valid,
+                     first_ms=warm_true["overhead_ms"], wall_ms=walls, exec_item=execs[-1] if execs else None,
+                     anomalies=bad[:10])
+            self.put(keys[1][0], keys[1][1], "ms", med(texts), samples=texts, stats=summary(texts),
+                     first_ms=warm_text["overhead_ms"])
+            self.put(keys[2][0], keys[2][1], "ms", med(trues) - med(texts), valid=valid,
+                     median_of_paired_differences_ms=med(pairs), paired_differences_ms=pairs)
+            srv.close()
+            srv = None
+            self._big_runs(home, work, user_home, mode, short, big)
+        except BenchError as e:
+            self.fail(keys + big, e)
+        finally:
+            if srv:
+                srv.close()
+            rmtemp(tmp)
+
+    @staticmethod
+    def _big_keys(mode: str, short: str) -> list[tuple[str, str, str]]:
+        runs = f"median of {BIG_RUNS} fresh servers"
+        return [
+            (f"tools_{short}_1g_idle_mb", f"{mode}: server process RSS before the 1 GiB command ({runs})", "MiB"),
+            (f"tools_{short}_1g_peak_mb", f"{mode}: server process RSS peak while the 1 GiB command runs (sampled "
+                                          f"every {BIG_SAMPLE_S * 1000:.0f} ms; {runs})", "MiB"),
+            (f"tools_{short}_1g_turn_ms", f"{mode}: 1 GiB command turn: turn/start → turn/completed ({runs})", "ms"),
+            (f"tools_{short}_1g_done_ms", f"{mode}: 1 GiB command: turn/start → its processes gone ({runs})", "ms"),
+        ]
+
+    def _big_runs(self, home: Path, work: Path, user_home: Path, mode: str, short: str,
+                  keys: list[tuple[str, str, str]]) -> None:
+        """BIG_RUNS times: a fresh server on `home`, a thread, one warm-up `RUN: true`, then the
+        1 GiB command (`_big_output`). Medians over the runs; every run kept in the JSON."""
+        runs: list[dict] = []
+        for r in range(BIG_RUNS):
+            srv = self.spawn(home, work, f"tools-{short}-1g-{r}", {"HOME": str(user_home)})
+            try:
+                srv.initialize()
+                res, _, _ = srv.request("thread/start", {"cwd": str(work)}, timeout=60)
+                tid = res["thread"]["id"]
+                self._turn(srv, tid, "RUN: true", expect_requests=2)
+                x = self._big_output(srv, tid, mode)
+            except BenchError as e:
+                x = {"valid": False, "error": str(e), "stderr_tail": srv.stderr_tail()}
+            finally:
+                srv.close()
+                with srv._cond:
+                    srv.notes.clear()  # hundreds of MB of output deltas; not needed any more
+            x["run"] = r + 1
+            runs.append(x)
+            if x.get("error"):
+                self.note(f"{mode}: 1 GiB run {r + 1} of {BIG_RUNS} failed (server RSS peak before that: "
+                          f"{x.get('peak_mb') or 0:.1f} MiB): {x['error']}; stderr: {x['stderr_tail'][-160:]!r}")
+                log(f"  {self.spec.name}: {mode}: 1 GiB run {r + 1} FAILED after RSS peak {x.get('peak_mb') or 0:.1f} "
+                    f"MiB: {x['error']}")
+            else:
+                log(f"  {self.spec.name}: {mode}: 1 GiB run {r + 1}: RSS {x['idle_mb']:.1f} → peak "
+                    f"{x['peak_mb']:.1f} MiB, turn {x['turn_ms']:.0f} ms, processes gone after "
+                    f"{x['done_ms'] or 0:.0f} ms, {x['output_deltas_in_turn']} output deltas")
+        failed = [x for x in runs if x.get("error")]
+        valid = all(x["valid"] for x in runs)
+        col = {k: [x.get(k) for x in runs] for k in ("idle_mb", "peak_mb", "turn_ms", "done_ms")}
+        some = {k: [v for v in vs if v is not None] for k, vs in col.items()}
+        failures = {"failed_runs": len(failed), "of_runs": BIG_RUNS} if failed else {}
+        self.put(keys[0][0], keys[0][1], "MiB", med(some["idle_mb"]), samples=col["idle_mb"], valid=valid,
+                 **failures)
+        self.put(keys[1][0], keys[1][1], "MiB", med(some["peak_mb"]), samples=col["peak_mb"], valid=valid,
+                 max_mb=max(some["peak_mb"], default=None), runs=runs, **failures)
+        self.put(keys[2][0], keys[2][1], "ms", med(some["turn_ms"]), samples=col["turn_ms"], valid=valid, **failures)
+        self.put(keys[3][0], keys[3][1], "ms", med(some["done_ms"]), samples=col["done_ms"], valid=valid,
+                 resolution_ms=BIG_SAMPLE_S * 1000, **failures)
+
+    def _big_output(self, srv: RpcServer, tid: str, mode: str) -> dict:
+        """`RUN: <1 GiB to stdout>`; sample the server's VmRSS every BIG_SAMPLE_S from before the
+        turn until the command's processes (`head`, `tr`) are gone."""
+        pid = srv.proc.pid
+        time.sleep(0.5)
+        idle_kb, hwm_before = vm_kb(pid, "VmRSS"), vm_kb(pid, "VmHWM")
+        samples: list[tuple[float, int, int, int]] = []  # (t, server kB, tree kB, command processes)
+        stop = threading.Event()
+
+        def sampler() -> None:
+            while not stop.is_set():
+                t = time.monotonic()
+                pids = descendants(pid)
+                ncmd = sum(1 for p in pids if proc_comm(p) in BIG_COMMS)
+                samples.append((t, vm_kb(pid, "VmRSS"), sum(vm_kb(p, "VmRSS") for p in [pid, *pids]), ncmd))
+                stop.wait(BIG_SAMPLE_S)
+
+        th = threading.Thread(target=sampler, daemon=True, name="rss-sampler")
+        th.start()
+        error = None
+        try:
+            t = self._turn(srv, tid, "RUN: " + BIG_COMMAND, timeout=BIG_TIMEOUT_S, expect_requests=2)
+        except BenchError as e:  # keep what was sampled: the peak before a failure is the point
+            error, t = str(e), None
+        try:
+            t_done = t["t_done"] if t else time.monotonic()
+            deadline = time.monotonic() + (BIG_TIMEOUT_S if t else 10)
+            while time.monotonic() < deadline:
+                time.sleep(BIG_SAMPLE_S)
+                last = samples[-1] if samples else None
+                seen = any(s[3] for s in samples)
+                if last and last[0] > t_done and last[3] == 0 and (seen or last[0] > t_done + 2):
+                    break
+            else:
+                self.note(f"{mode}: the 1 GiB command was still running {deadline - t_done:.0f} s after its turn")
+        finally:
+            stop.set()
+            th.join(5)
+        peak = max((s[1] for s in samples), default=0)
+        out = {"idle_mb": idle_kb / 1024, "peak_mb": peak / 1024, "samples_n": len(samples),
+               "hwm_before_mb": hwm_before / 1024, "tree_peak_mb": max((s[2] for s in samples), default=0) / 1024}
+        if t is None:
+            return {**out, "valid": False, "error": error, "turn_ms": None, "done_ms": None,
+                    "stderr_tail": srv.stderr_tail(), "notifications_received": srv.note_count(),
+                    "rss_trace_mb": [[round(s[0] - samples[0][0], 3), round(s[1] / 1024, 1), s[3]]
+                                     for s in samples][::4]}
+        ran = [s for s in samples if s[3]]
+        gone = next((s[0] for s in samples if ran and s[0] > ran[-1][0] and not s[3]), None)
+        execs = [it for it in t["items"] if it.get("type") == "commandExecution"]
+        agent = [it.get("text") for it in t["items"] if it.get("type") == "agentMessage"]
+        deltas = [m for m in t.get("notes", []) if m.get("method") == "item/commandExecution/outputDelta"]
+        exec_item = {k: (execs[-1].get(k) if execs else None) for k in ("status", "exitCode", "durationMs")}
+        problem = None
+        if t["turn"].get("status") != "completed" or not ran:
+            problem = {"status": t["turn"].get("status"), "command_seen_running": bool(ran), "exec_item": exec_item,
+                       "output": ((execs[-1].get("aggregatedOutput") or "")[:200] if execs else None)}
+            self.note(f"{mode}: the 1 GiB command turn did not go as expected: {problem}")
+        return {**out, "valid": problem is None, "turn_ms": t["wall_ms"],
+                "done_ms": None if gone is None else (gone - t["t_send"]) * 1000,
+                "mock_ms": t["mock_ms"], "hwm_after_mb": vm_kb(pid, "VmHWM") / 1024,
+                "running_at_turn_end": any(s[3] for s in samples if s[0] >= t["t_done"]),
+                "model_requests": t["requests"], "agent_message": agent[-1] if agent else None,
+                "exec_item": exec_item, "output_deltas_in_turn": len(deltas),
+                "output_delta_chars_in_turn": sum(len((m.get("params") or {}).get("delta") or "") for m in deltas),
+                "rss_trace_mb": [[round(s[0] - t["t_send"], 3), round(s[1] / 1024, 1), round(s[2] / 1024, 1), s[3]]
+                                 for s in samples][::4]}
+
     def result(self) -> dict:
         for scen, tag, srv in self.servers:
             if srv.bad_lines:
@@ -963,7 +1287,44 @@ def wait_quiet(max_wait: float, threshold: float = 0.15) -> float:
             told = True
 
 
-BUSY_LOAD = 3.0  # 1-min load at the end of a scenario above this: other work ran alongside (marked †)
+BUSY_LOAD = 3.0  # 1-min load after a scenario above this: other work ran alongside (results stored without
+#                 foreign_cpu only: the tools scenario alone runs 4 busy processes and reaches a load of 4)
+BUSY_CPU = 0.3  # CPU busy before a scenario, or used by other processes during it, above this: marked †
+
+
+def cpu_account() -> tuple[float, float, float]:
+    """(monotonic time, busy CPU seconds of the whole machine, CPU seconds of this harness, its reaped
+    children, and the processes it started that are still alive (the mock, servers) with theirs)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    busy = (sum(v[:8]) - v[3] - v[4]) / tick
+    t = os.times()
+    own = t.user + t.system + t.children_user + t.children_system
+    for p in list(_LIVE):
+        try:
+            with open(f"/proc/{p.pid}/stat") as f:
+                st = f.read()
+            fields = st[st.rfind(")") + 2:].split()
+            own += sum(int(x) for x in fields[11:15]) / tick  # utime stime cutime cstime
+        except (OSError, ValueError):
+            pass
+    return time.monotonic(), busy, own
+
+
+def foreign_cpu(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    """Fraction of all CPUs used between a and b by processes that are not the harness's own."""
+    wall = max(b[0] - a[0], 1e-3) * (os.cpu_count() or 1)
+    return max(0.0, ((b[1] - a[1]) - (b[2] - a[2])) / wall)
+
+
+def is_busy(x: dict) -> bool:
+    """Whether a metric was taken on a loaded machine (the † rule)."""
+    if (x.get("cpu_busy_before") or 0) > BUSY_CPU:
+        return True
+    if "foreign_cpu" in x:
+        return x["foreign_cpu"] > BUSY_CPU
+    return (x.get("load1_after") or 0) > BUSY_LOAD
 
 
 def fmt(v, unit: str) -> str:
@@ -979,10 +1340,15 @@ def fmt(v, unit: str) -> str:
 
 
 ORDER = ["startup_ms", "thread_start_ms", "turn_overhead_ms", "turn_overhead_late_ms", "rss_idle_mb", "rss_after_",
-         "list_", "resume_"]
+         "list_", "resume_", "tools_"]
+TOOLS_ORDER = [f"tools_{m}_{k}" for m in ("ww", "dfa") for k in ("true_ms", "text_ms", "path_ms")] + \
+    ["tools_spawn_bash_ms", "tools_spawn_true_ms", "tools_spawn_bash_realhome_ms"] + \
+    [f"tools_{m}_1g_{k}" for m in ("ww", "dfa") for k in ("idle_mb", "peak_mb", "turn_ms", "done_ms")]
 
 
 def _order_key(k: str):
+    if k.startswith("tools_"):
+        return (ORDER.index("tools_"), TOOLS_ORDER.index(k) if k in TOOLS_ORDER else len(TOOLS_ORDER), 0)
     for i, p in enumerate(ORDER):
         if k == p or (p.endswith("_") and k.startswith(p)):
             m = re.search(r"_(\d+)_", k)
@@ -1017,13 +1383,17 @@ def table(results: dict[str, dict]) -> str:
             s = fmt(x.get("value"), unit)
             if x.get("valid") is False:
                 s += " ⚠"
-            if (x.get("cpu_busy_before") or 0) > 0.3 or (x.get("load1_after") or 0) > BUSY_LOAD:
+            if x.get("failed_runs"):
+                s += f" ({x['failed_runs']} of {x['of_runs']} runs failed)"
+            if is_busy(x):
                 s += " †"
             return s
 
         vw, vr = cell(mw, weft is not None), cell(mr, ref is not None)
         ratio = "—"
-        if mw and mr and mw.get("value") and mr.get("value") is not None:
+        if m.get("no_ratio"):
+            pass
+        elif mw and mr and (mw.get("value") or 0) > 0 and (mr.get("value") or 0) > 0:
             ratio = f"{mr['value'] / mw['value']:.2f}×"
         label = (mr or mw)["label"]
         rows.append(f"| {label} | {vw} | {vr} | {ratio} |")
@@ -1049,9 +1419,11 @@ def render_section(results: dict[str, dict], machine: dict, cfg_name: str) -> st
                          f"`python3 bench/bench.py`)" if name == "weft" else f"- {name}: not run")
     lines += ["", table(results), ""]
     lines.append("Ratio > 1 means weft is faster / smaller. ⚠ = the response did not have the expected content "
-                 "(see notes). † = measured while other work loaded the machine (CPU > 30 % busy before the "
-                 f"scenario, or 1-min load > {BUSY_LOAD:.0f} after it). Raw samples and per-metric dates/load: "
-                 "`bench/results/<server>.json`.")
+                 f"(see notes). † = measured while other work loaded the machine (CPU > {BUSY_CPU:.0%} busy before "
+                 f"the scenario, or processes other than the harness's own used > {BUSY_CPU:.0%} of the CPUs during "
+                 f"it; for metrics stored before that was recorded: 1-min load > {BUSY_LOAD:.0f} after it). Raw "
+                 "samples and per-metric dates/load: `bench/results/<server>.json`. Rows with no ratio (—) "
+                 "are measured without a server, as a yardstick.")
     notes = []
     for name in ("weft", "reference"):
         r = results.get(name)
@@ -1083,10 +1455,11 @@ def write_benchmarks_md(section: str) -> None:
 
 FULL = {"startup_runs": 10, "thread_starts": 10, "turns": 100, "turn_window": (1, 20), "late_window": (81, 100),
         "list_sizes": [2_000, 20_000, 50_000], "list_timeout": 600, "resume_turns": 5_000, "resume_runs": 3,
-        "resume_timeout": 600}
+        "resume_timeout": 600, "tool_turns": 12, "spawn_runs": 20}
 QUICK = {"startup_runs": 3, "thread_starts": 5, "turns": 20, "turn_window": (1, 20), "late_window": None,
-         "list_sizes": [2_000], "list_timeout": 300, "resume_turns": 500, "resume_runs": 1, "resume_timeout": 300}
-SCENARIOS = ["startup", "session", "list", "resume"]
+         "list_sizes": [2_000], "list_timeout": 300, "resume_turns": 500, "resume_runs": 1, "resume_timeout": 300,
+         "tool_turns": 5, "spawn_runs": 10}
+SCENARIOS = ["startup", "session", "list", "resume", "tools"]
 
 
 def find_reference() -> Path | None:
@@ -1188,13 +1561,17 @@ def main() -> int:
                 run.current = s
                 busy = wait_quiet(args.wait_quiet) if args.wait_quiet else cpu_busy()
                 before = set(run.metrics)
+                acct0 = cpu_account()
                 getattr(run, {"list": "thread_list"}.get(s, s))()
+                foreign = foreign_cpu(acct0, cpu_account())
                 load_end = float(loadavg().split()[0])
                 for k in set(run.metrics) - before:
-                    run.metrics[k].update(cpu_busy_before=round(busy, 3), load1_after=load_end)
-                if busy > 0.3 or load_end > BUSY_LOAD:
-                    run.note(f"machine busy around this scenario (CPU {busy:.0%} busy before it, 1-min load "
-                             f"{load_end:.1f} after): its numbers are marked †")
+                    run.metrics[k].update(cpu_busy_before=round(busy, 3), load1_after=load_end,
+                                          foreign_cpu=round(foreign, 3))
+                if busy > BUSY_CPU or foreign > BUSY_CPU:
+                    run.note(f"machine busy around this scenario (CPU {busy:.0%} busy before it, other processes "
+                             f"used {foreign:.0%} of the CPUs during it; 1-min load {load_end:.1f} after): its "
+                             f"numbers are marked †")
             r = run.result()
             r.update(date=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), load_before=load_before,
                      load_after=loadavg(), config=cfg_name, scenarios=scenarios, machine=machine,

@@ -10,8 +10,12 @@
 //! running commands ([`CommandExecs`]) is a std `Mutex` around a map rather than an actor: it is
 //! only looked up, inserted into and removed from, never held across an `.await`.
 //!
-//! Differences from the reference: no PTY (`tty: true` is refused with a clear error, so
-//! `command/exec/resize` always fails), the environment is the server's own plus the overrides
+//! With `tty` the command runs on a pseudo-terminal of the requested `size` (24 × 80 by
+//! default), in its own session, sandboxed as usual ([`crate::turn::tools::permissions::terminal_hook`]): `tty`
+//! implies `streamStdin` and `streamStdoutStderr`, its output streams as `stdout`, and
+//! `command/exec/resize` changes the terminal's size.
+//!
+//! Differences from the reference: the environment is the server's own plus the overrides
 //! (no shell environment policy filtering), and buffered output is additionally bounded by
 //! [`limits::BUFFERED_OUTPUT_BYTES_MAX`] even with `disableOutputCap`.
 
@@ -28,6 +32,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use weft_exec::TerminalSize;
 use weft_protocol::RpcError;
 use weft_protocol::v2::{
     COMMAND_EMPTY, CommandExecOutputDeltaNotification, CommandExecOutputStream, CommandExecParams,
@@ -35,12 +40,13 @@ use weft_protocol::v2::{
     CommandExecTerminateParams, CommandExecTerminateResponse, CommandExecWriteParams,
     CommandExecWriteResponse, OUTPUT_CAP_CONFLICT, PROCESS_ID_REQUIRED, SIZE_REQUIRES_TTY,
     SIZE_ZERO, STDIN_CLOSED, STDIN_NOT_STREAMING, SandboxPolicy, ServerNotification,
-    TIMEOUT_CONFLICT, TTY_UNSUPPORTED,
+    TIMEOUT_CONFLICT,
 };
 
 use crate::clients::{ClientId, ClientSink, Reply};
 use crate::core::Core;
 use crate::turn::tools::permissions::sandbox_hook;
+use crate::turn::tools::permissions::terminal_hook;
 use process::{Chunk, Running, SpawnSpec, StdinError};
 
 /// Bounds of client-run commands (style.md §7). Kept beside the code they bound because this
@@ -102,7 +108,7 @@ enum ProcessKey {
 enum Control {
     Write { bytes: Vec<u8>, close: bool },
     Terminate,
-    Resize,
+    Resize { size: TerminalSize },
 }
 
 struct ControlRequest {
@@ -260,9 +266,6 @@ fn plan_checks(params: &CommandExecParams) -> Result<Option<u64>, RpcError> {
     if params.process_id.is_none() && streams {
         return Err(RpcError::invalid_request(PROCESS_ID_REQUIRED));
     }
-    if params.tty {
-        return Err(RpcError::invalid_request(TTY_UNSUPPORTED));
-    }
     Ok(timeout_ms)
 }
 
@@ -286,14 +289,23 @@ fn plan(params: CommandExecParams, core: &Core) -> Result<Plan, RpcError> {
             cwd,
             env,
             stdin: params.stream_stdin,
+            tty: params.tty.then(|| {
+                params
+                    .size
+                    .map_or_else(TerminalSize::default, |size| TerminalSize {
+                        rows: size.rows,
+                        cols: size.cols,
+                    })
+            }),
         },
         sandbox: params
             .sandbox_policy
             .unwrap_or_else(|| SandboxPolicy::from_mode(shared.config.sandbox_mode)),
         sandbox_cwd: server_cwd,
         process_id: params.process_id,
-        stream_stdin: params.stream_stdin,
-        stream_output: params.stream_stdout_stderr,
+        // `tty` implies both (the reference's rule).
+        stream_stdin: params.tty || params.stream_stdin,
+        stream_output: params.tty || params.stream_stdout_stderr,
         cap: (!params.disable_output_cap).then(|| {
             params
                 .output_bytes_cap
@@ -312,7 +324,7 @@ impl Core {
     /// command's task once it has exited (after its last `command/exec/outputDelta`).
     ///
     /// Errors (answered on `reply`): the reference's validation texts, `duplicate active
-    /// command/exec process id`, weft's `tty` refusal, `exec failed: sandbox unavailable: …`,
+    /// command/exec process id`, `exec failed: sandbox unavailable: …`,
     /// `failed to spawn command: …`.
     pub fn command_exec(&self, sink: &ClientSink, params: CommandExecParams, reply: Reply) {
         let plan = match plan(params, self) {
@@ -386,11 +398,12 @@ impl Core {
         Ok(CommandExecTerminateResponse {})
     }
 
-    /// `command/exec/resize`: weft runs no PTY, so a running command answers `failed to resize
-    /// PTY: …`; an unknown one `no active command/exec for process id "<id>"`.
+    /// `command/exec/resize`: sets the terminal size of a running `tty` command.
     ///
     /// # Errors
-    /// Always, until weft has PTYs (see above).
+    /// `command/exec size rows and cols must be greater than 0`, `no active command/exec for
+    /// process id "<id>"`, `failed to resize PTY: process is not attached to a PTY` for a
+    /// command without `tty`, `failed to resize PTY: <os error>`.
     pub async fn command_exec_resize(
         &self,
         client: ClientId,
@@ -399,9 +412,13 @@ impl Core {
         if params.size.rows == 0 || params.size.cols == 0 {
             return Err(RpcError::invalid_params(SIZE_ZERO));
         }
+        let size = TerminalSize {
+            rows: params.size.rows,
+            cols: params.size.cols,
+        };
         self.shared()
             .command_execs
-            .control(client, &params.process_id, Control::Resize)
+            .control(client, &params.process_id, Control::Resize { size })
             .await?;
         Ok(CommandExecResizeResponse {})
     }
@@ -418,9 +435,14 @@ async fn start_and_run(
     sink: &ClientSink,
     registration: Registration,
 ) -> Result<CommandExecResponse, RpcError> {
-    let hook = sandbox_hook(&plan.sandbox, &plan.sandbox_cwd)
-        .await
-        .map_err(|err| RpcError::internal(format!("exec failed: {err}")))?;
+    let hook = if plan.spec.tty.is_some() {
+        terminal_hook(&plan.sandbox, &plan.sandbox_cwd, true)
+            .await
+            .map(Some)
+    } else {
+        sandbox_hook(&plan.sandbox, &plan.sandbox_cwd).await
+    }
+    .map_err(|err| RpcError::internal(format!("exec failed: {err}")))?;
     let (running, output) = Running::spawn(plan.spec, hook)
         .map_err(|err| RpcError::command_exec_spawn_failed(&err.to_string()))?;
     let outputs = Outputs {
@@ -588,9 +610,10 @@ impl Run {
                 self.running.kill_group();
                 Ok(())
             }
-            Control::Resize => Err(RpcError::command_exec_resize_failed(
-                "this command/exec has no PTY (weft does not support tty yet)",
-            )),
+            Control::Resize { size } => self
+                .running
+                .resize(size)
+                .map_err(|why| RpcError::command_exec_resize_failed(&why)),
         }
     }
 }

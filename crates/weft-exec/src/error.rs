@@ -34,13 +34,20 @@ pub enum ExecError {
     /// `argv` was empty.
     #[error("missing command line for unified exec request")]
     MissingCommandLine,
-    /// `tty: true` was requested. weft's text: a PTY needs `unsafe` and lives in another crate
-    /// later; until then commands run with plain pipes.
-    #[error(
-        "tty=true is not supported yet: weft runs commands with plain pipes. Rerun exec_command \
-         without tty; stdin still stays open for write_stdin"
-    )]
-    TtyUnsupported,
+    /// `tty: true` was requested without a spawn hook that starts a terminal session, or the
+    /// hook did not start one. A caller's mistake, not the model's: weft-core always passes
+    /// weft-sandbox's terminal session setup for `tty` commands. weft's text.
+    #[error("tty=true needs a spawn hook that starts a terminal session; the command was not run")]
+    TtyWithoutSession,
+    /// A resize named a command that runs on pipes. The reference's text (its PTY layer's).
+    #[error("process is not attached to a PTY")]
+    NotATerminal,
+    /// Setting the terminal's window size failed.
+    #[error("failed to resize PTY: {message}")]
+    Resize {
+        /// The OS error, as text.
+        message: String,
+    },
     /// The call's cancellation token fired (turn interrupt); the process group was ended.
     #[error("aborted by user")]
     Cancelled {

@@ -11,9 +11,14 @@
 //!
 //! Every command runs in its own process group (`process_group(0)`), so ending it
 //! (interrupt, pruning, [`ProcessTable::terminate_all`]) ends its children too: SIGTERM, then
-//! SIGKILL after [`limits::KILL_GRACE`]. Output is kept head+tail within
+//! SIGKILL after [`limits::KILL_GRACE`]. A `tty` command runs on a pseudo-terminal instead
+//! ([`spawn_on_pty`]): its own session, with the terminal as controlling terminal, so input may
+//! carry control characters (Ctrl-C interrupts its foreground job) and interactive programs
+//! work; ending it signals every process group of that session, and
+//! [`ProcessTable::resize`] changes its window size. Output is kept head+tail within
 //! [`limits::OUTPUT_BUFFER_BYTES_MAX`] whatever the command prints. This crate has no `unsafe`
-//! and knows no other weft crate: sandboxing arrives through the hook.
+//! and knows no other weft crate: sandboxing (and a terminal's session setup) arrives through
+//! the hook, and a resize through a [`SetWindowSize`] function.
 
 mod actions;
 mod buffer;
@@ -22,6 +27,7 @@ mod error;
 pub mod limits;
 mod outcome;
 mod process;
+mod pty;
 mod table;
 mod truncate;
 
@@ -33,6 +39,7 @@ pub use outcome::{
     ExecOutcome, aborted_text, classic_exec_text, generate_chunk_id, unified_wrapper_text,
 };
 pub use process::{DeltaSender, SpawnHook, UNIFIED_EXEC_ENV};
+pub use pty::{PtyMaster, SetWindowSize, TerminalSize, signal_session, spawn_on_pty};
 pub use table::{END_OF_INPUT, ExecRequest, ProcessTable};
 pub use truncate::{
     approx_token_count, approx_tokens_from_bytes, bytes_for_tokens, truncate_for_model,

@@ -107,6 +107,17 @@ pub const READ_CHUNK_BYTES: usize = 64 * 1024;
 /// queue at `64 × READ_CHUNK_BYTES` (4 MiB) in the flood case.
 pub const DELTA_CHANNEL_DEPTH_ADVICE: usize = 64;
 
+/// Lines of a command's terminal when the caller gives no size (`exec_command` has no size
+/// parameter; `command/exec` may set one).
+///
+/// 24 × 80 is the VT100's screen and what every terminal emulator and the reference's PTY layer
+/// default to, so programs that lay out for the terminal behave as users expect.
+pub const TERMINAL_ROWS_DEFAULT: u16 = 24;
+
+/// Columns of a command's terminal when the caller gives no size (see
+/// [`TERMINAL_ROWS_DEFAULT`]).
+pub const TERMINAL_COLS_DEFAULT: u16 = 80;
+
 /// `max_output_tokens` when the model gives none (the reference's default).
 pub const MAX_OUTPUT_TOKENS_DEFAULT: usize = 10_000;
 
@@ -124,4 +135,5 @@ const _: () = {
     assert!(WRITE_YIELD_TIME_DEFAULT.as_millis() >= YIELD_TIME_MIN.as_millis());
     assert!(READ_CHUNK_BYTES <= OUTPUT_BUFFER_BYTES_MAX);
     assert!(APPROX_BYTES_PER_TOKEN > 0);
+    assert!(TERMINAL_ROWS_DEFAULT > 0 && TERMINAL_COLS_DEFAULT > 0);
 };

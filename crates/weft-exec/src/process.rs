@@ -1,14 +1,16 @@
-//! One running command: spawning it in its own process group, capturing its output, waiting for
-//! it, writing to it, and ending its whole group.
+//! One running command: spawning it in its own process group (or, on a pseudo-terminal, its
+//! own session), capturing its output, waiting for it, writing to it, and ending its whole
+//! group (or session).
 //!
 //! Shape: the child's stdout and stderr are the *same* pipe (two descriptors for one write
 //! end), so the kernel orders their bytes exactly as the command wrote them, the way a terminal
-//! would; one reader task drains that pipe into the process's buffers and forwards deltas. A
+//! would; on a pseudo-terminal they are the terminal itself and the master is read instead. One
+//! reader task drains that output into the process's buffers and forwards deltas. A
 //! waiter task owns the `Child`, reaps it and records the exit code. Everything else talks to
 //! the shared [`Process`] through short `std::sync::Mutex` sections (never held across an
 //! `.await`) and two cancellation tokens used as one-shot events (`exited`, `output_closed`).
-//! Only stdin uses an async lock, because a write into a full pipe must wait (bounded by
-//! `STDIN_WRITE_TIMEOUT`) and two writes must not interleave.
+//! Only the input uses an async lock, because a write into a full pipe or terminal must wait
+//! (bounded by `STDIN_WRITE_TIMEOUT`) and two writes must not interleave.
 
 use std::io;
 use std::os::fd::OwnedFd;
@@ -33,9 +35,16 @@ use crate::limits::{
     KILL_GRACE, KILL_REAP_WAIT, OUTPUT_BUFFER_BYTES_MAX, POST_EXIT_DRAIN_MAX, READ_CHUNK_BYTES,
     STDIN_WRITE_TIMEOUT,
 };
+use crate::pty::{
+    NoTerminalSession, PtyMaster, SetWindowSize, TerminalSize, signal_session, spawn_on_pty,
+};
+use crate::table::END_OF_INPUT;
 
 /// The hook the caller passes to sandbox a command: called on the fully built command just
 /// before spawn (weft-core installs the Landlock/seccomp `pre_exec` from weft-sandbox here).
+/// For a command on a pseudo-terminal it must also make the child the leader of a new session
+/// with stdin as controlling terminal (weft-sandbox's `install_child` with
+/// `Session::ControllingTerminal` does both in one `pre_exec`); see [`spawn_on_pty`].
 /// An error aborts the spawn and reaches the model as `Failed to create unified exec process`.
 pub type SpawnHook = Box<dyn FnOnce(&mut Command) -> io::Result<()> + Send>;
 
@@ -92,18 +101,50 @@ pub(crate) struct Process {
     deltas_dropped: AtomicU64,
     /// Async lock: held across the (bounded) write of one `write_stdin` call. Lock order: it is
     /// never taken while another lock of this module is held.
-    stdin: tokio::sync::Mutex<Option<ChildStdin>>,
+    input: tokio::sync::Mutex<Input>,
+    /// The terminal of a `tty` command (also inside `input`), for resizing and for telling how
+    /// to end it: a whole session rather than one process group.
+    terminal: Option<Arc<PtyMaster>>,
     /// Fired by the waiter task once the child is reaped and `exit_code` is set.
     exited: CancellationToken,
     /// Fired by the reader task at end of output (every write end closed).
     output_closed: CancellationToken,
 }
 
-/// What a caller needs to spawn: the final argv, cwd and environment overrides.
+/// Where a command's input goes.
+#[derive(Debug)]
+enum Input {
+    /// The write end of its stdin pipe; `None` once closed (Ctrl-D, or the child closed it).
+    Pipe(Option<ChildStdin>),
+    /// The master of its terminal. Never closed by a write: Ctrl-D is a byte the terminal
+    /// turns into end of input, as for a person typing.
+    Terminal(Arc<PtyMaster>),
+}
+
+/// Where a command's output comes from.
+enum Output {
+    /// The read end of the pipe behind its stdout and stderr.
+    Pipe(pipe::Receiver),
+    /// The master of its terminal.
+    Terminal(Arc<PtyMaster>),
+}
+
+impl Output {
+    async fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Pipe(receiver) => receiver.read(buffer).await,
+            Self::Terminal(master) => master.read(buffer).await,
+        }
+    }
+}
+
+/// What a caller needs to spawn: the final argv, cwd and environment overrides, and the
+/// terminal size for a command on a pseudo-terminal (`None`: pipes).
 pub(crate) struct SpawnSpec<'a> {
     pub(crate) argv: &'a [String],
     pub(crate) cwd: &'a PathBuf,
     pub(crate) env: &'a [(String, String)],
+    pub(crate) tty: Option<TerminalSize>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -120,8 +161,10 @@ fn create_error(error: &io::Error) -> ExecError {
 }
 
 impl Process {
-    /// Spawns `spec` in a new process group with stdin piped and stdout+stderr merged into one
-    /// pipe, and starts its reader and waiter tasks. Must run inside a tokio runtime.
+    /// Spawns `spec` and starts its reader and waiter tasks. On pipes: a new process group,
+    /// stdin piped, stdout+stderr merged into one pipe. On a terminal (`spec.tty`): a new
+    /// session on a fresh pseudo-terminal, which `hook` must set up ([`spawn_on_pty`]). Must run
+    /// inside a tokio runtime.
     pub(crate) fn spawn(
         spec: &SpawnSpec<'_>,
         hook: Option<SpawnHook>,
@@ -131,32 +174,53 @@ impl Process {
             .argv
             .split_first()
             .ok_or(ExecError::MissingCommandLine)?;
-        let (reader, writer) = io::pipe().map_err(|error| create_error(&error))?;
-        let writer_for_stderr = writer.try_clone().map_err(|error| create_error(&error))?;
         let mut command = Command::new(program);
         command
             .args(args)
             .current_dir(spec.cwd)
             .envs(UNIFIED_EXEC_ENV)
             .envs(spec.env.iter().map(|(key, value)| (key, value)))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::from(writer))
-            .stderr(Stdio::from(writer_for_stderr))
-            .process_group(0)
             .kill_on_drop(false);
-        if let Some(hook) = hook {
-            hook(&mut command).map_err(|error| create_error(&error))?;
-        }
-        let spawned = command.spawn();
-        // Dropping the command closes our copies of the pipe's write end: from here on only
-        // the child (and its descendants) hold it, so end of output means they are done.
-        drop(command);
-        let mut child = spawned.map_err(|error| create_error(&error))?;
+        let (child, output, input) = match spec.tty {
+            Some(size) => {
+                let hook = hook.ok_or(ExecError::TtyWithoutSession)?;
+                let (child, master) = spawn_on_pty(command, size, hook).map_err(|error| {
+                    if NoTerminalSession::is(&error) {
+                        ExecError::TtyWithoutSession
+                    } else {
+                        create_error(&error)
+                    }
+                })?;
+                let master = Arc::new(master);
+                let output = Output::Terminal(Arc::clone(&master));
+                (child, output, Input::Terminal(master))
+            }
+            None => spawn_piped(command, hook)?,
+        };
+        let process = Self::start(child, output, input, deltas)?;
+        let tty = spec.tty.is_some();
+        tracing::debug!(pid = process.pid, program = %program, tty, "spawned command");
+        Ok(process)
+    }
+
+    /// Wraps a spawned child and starts its reader and waiter tasks.
+    fn start(
+        mut child: Child,
+        output: Output,
+        input: Input,
+        deltas: Option<DeltaSender>,
+    ) -> Result<Arc<Self>, ExecError> {
         let pid = child.id().ok_or_else(|| ExecError::CreateProcess {
             message: "the process exited before it could be tracked".to_owned(),
         })?;
-        let output = pipe::Receiver::from_owned_fd(OwnedFd::from(reader))
-            .map_err(|error| create_error(&error))?;
+        let input = match input {
+            Input::Pipe(_) => Input::Pipe(child.stdin.take()),
+            terminal @ Input::Terminal(_) => terminal,
+        };
+        let terminal = match &input {
+            Input::Terminal(master) => Some(Arc::clone(master)),
+            Input::Pipe(_) => None,
+        };
         let process = Arc::new(Self {
             pid,
             captured: Mutex::new(Captured {
@@ -166,11 +230,11 @@ impl Process {
             }),
             deltas: Mutex::new(DeltaSink { sender: deltas }),
             deltas_dropped: AtomicU64::new(0),
-            stdin: tokio::sync::Mutex::new(child.stdin.take()),
+            input: tokio::sync::Mutex::new(input),
+            terminal,
             exited: CancellationToken::new(),
             output_closed: CancellationToken::new(),
         });
-        tracing::debug!(pid, program = %program, "spawned command");
         tokio::spawn(read_output(Arc::clone(&process), output));
         tokio::spawn(wait_for_exit(Arc::clone(&process), child));
         Ok(process)
@@ -263,25 +327,44 @@ impl Process {
         }
     }
 
-    /// Writes `bytes` to stdin, then closes it if `close` (the model's Ctrl-D).
+    /// Writes the model's `chars` as input. On pipes a trailing [`END_OF_INPUT`] closes stdin
+    /// after the rest is written (the model's Ctrl-D); on a terminal every character, control
+    /// characters included, is typed as is.
     ///
     /// Errors: [`ExecError::StdinClosed`] when stdin was closed by an earlier Ctrl-D or the
-    /// child closed its end; [`ExecError::WriteToStdin`] on other failures or after
-    /// `STDIN_WRITE_TIMEOUT`.
-    pub(crate) async fn write_stdin(&self, bytes: &[u8], close: bool) -> Result<(), ExecError> {
-        let mut stdin = self.stdin.lock().await;
-        let Some(pipe) = stdin.as_mut() else {
-            return Err(ExecError::StdinClosed);
+    /// child closed its end (on a terminal: no process holds it any more);
+    /// [`ExecError::WriteToStdin`] on other failures or after `STDIN_WRITE_TIMEOUT`.
+    pub(crate) async fn write_input(&self, chars: &str) -> Result<(), ExecError> {
+        let mut input = self.input.lock().await;
+        let (written, close) = match &mut *input {
+            Input::Terminal(master) => {
+                let written = timeout(STDIN_WRITE_TIMEOUT, master.write_all(chars.as_bytes()));
+                (written.await, false)
+            }
+            Input::Pipe(None) => return Err(ExecError::StdinClosed),
+            Input::Pipe(Some(pipe)) => {
+                let (text, close) = match chars.strip_suffix(END_OF_INPUT) {
+                    Some(rest) => (rest, true),
+                    None => (chars, false),
+                };
+                let written = timeout(STDIN_WRITE_TIMEOUT, async {
+                    pipe.write_all(text.as_bytes()).await?;
+                    pipe.flush().await
+                })
+                .await;
+                (written, close)
+            }
         };
-        let written = timeout(STDIN_WRITE_TIMEOUT, async {
-            pipe.write_all(bytes).await?;
-            pipe.flush().await
-        })
-        .await;
+        let gone = |error: &io::Error| {
+            error.kind() == io::ErrorKind::BrokenPipe
+                || error.raw_os_error() == Some(Errno::EIO as i32)
+        };
         match written {
             Ok(Ok(())) => {}
-            Ok(Err(error)) if error.kind() == io::ErrorKind::BrokenPipe => {
-                *stdin = None;
+            Ok(Err(error)) if gone(&error) => {
+                if let Input::Pipe(pipe) = &mut *input {
+                    *pipe = None;
+                }
                 return Err(ExecError::StdinClosed);
             }
             Ok(Err(error)) => {
@@ -290,10 +373,27 @@ impl Process {
             }
             Err(_elapsed) => return Err(ExecError::WriteToStdin),
         }
-        if close {
-            *stdin = None;
+        if close && let Input::Pipe(pipe) = &mut *input {
+            *pipe = None;
         }
         Ok(())
+    }
+
+    /// Resizes the terminal of a `tty` command.
+    ///
+    /// Errors: [`ExecError::NotATerminal`] for a command on pipes, [`ExecError::Resize`] when
+    /// the `ioctl` fails.
+    pub(crate) fn resize(
+        &self,
+        size: TerminalSize,
+        set_window_size: SetWindowSize,
+    ) -> Result<(), ExecError> {
+        let master = self.terminal.as_ref().ok_or(ExecError::NotATerminal)?;
+        master
+            .resize(size, set_window_size)
+            .map_err(|error| ExecError::Resize {
+                message: error.to_string(),
+            })
     }
 
     /// Ends the whole process group: SIGTERM, up to `KILL_GRACE` for the leader to exit, then
@@ -321,8 +421,13 @@ impl Process {
         self.signal_group(Signal::SIGKILL);
     }
 
-    /// Sends `signal` to the whole group; a group with no members left is not an error.
+    /// Sends `signal` to the whole group (for a terminal command: every group of its
+    /// session); a group with no members left is not an error.
     pub(crate) fn signal_group(&self, signal: Signal) {
+        if self.terminal.is_some() {
+            signal_session(self.pid, signal);
+            return;
+        }
         let Ok(raw_pid) = i32::try_from(self.pid) else {
             return;
         };
@@ -333,7 +438,33 @@ impl Process {
     }
 }
 
-async fn read_output(process: Arc<Process>, mut output: pipe::Receiver) {
+/// Spawns `command` in a new process group with stdin piped and stdout+stderr merged into one
+/// pipe (the child's stdin handle is taken in [`Process::start`]).
+fn spawn_piped(
+    mut command: Command,
+    hook: Option<SpawnHook>,
+) -> Result<(Child, Output, Input), ExecError> {
+    let (reader, writer) = io::pipe().map_err(|error| create_error(&error))?;
+    let writer_for_stderr = writer.try_clone().map_err(|error| create_error(&error))?;
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::from(writer_for_stderr))
+        .process_group(0);
+    if let Some(hook) = hook {
+        hook(&mut command).map_err(|error| create_error(&error))?;
+    }
+    let spawned = command.spawn();
+    // Dropping the command closes our copies of the pipe's write end: from here on only
+    // the child (and its descendants) hold it, so end of output means they are done.
+    drop(command);
+    let child = spawned.map_err(|error| create_error(&error))?;
+    let output = pipe::Receiver::from_owned_fd(OwnedFd::from(reader))
+        .map_err(|error| create_error(&error))?;
+    Ok((child, Output::Pipe(output), Input::Pipe(None)))
+}
+
+async fn read_output(process: Arc<Process>, mut output: Output) {
     let mut buffer = vec![0_u8; READ_CHUNK_BYTES];
     let mut decoder = Utf8Chunker::default();
     loop {

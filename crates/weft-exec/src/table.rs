@@ -28,10 +28,12 @@ use crate::limits::{
 };
 use crate::outcome::{ExecOutcome, generate_chunk_id};
 use crate::process::{DeltaSender, Process, SpawnHook, SpawnSpec, WaitEnd};
+use crate::pty::{SetWindowSize, TerminalSize};
 use crate::truncate::approx_tokens_from_bytes;
 
 /// The character that, at the end of `write_stdin`'s `chars`, closes the command's stdin after
-/// the rest is written: Ctrl-D, as a terminal would turn it into end of input.
+/// the rest is written: Ctrl-D, as a terminal would turn it into end of input. On a terminal
+/// it is typed like any other character, and the terminal does exactly that.
 pub const END_OF_INPUT: char = '\u{4}';
 
 /// One command to start: the model's `exec_command`, already resolved by the caller.
@@ -45,8 +47,12 @@ pub struct ExecRequest {
     /// [`crate::UNIFIED_EXEC_ENV`] (these win over both: they are the caller's explicit
     /// settings).
     pub env: Vec<(String, String)>,
-    /// Allocate a PTY. Not supported yet: the call fails with [`ExecError::TtyUnsupported`].
+    /// Run on a pseudo-terminal instead of pipes: one output stream (as a terminal merges
+    /// stdout and stderr), input typed as is (control characters included), and the spawn
+    /// hook must start the terminal session (see [`crate::SpawnHook`]).
     pub tty: bool,
+    /// The terminal's initial size when `tty`; ignored otherwise.
+    pub terminal_size: TerminalSize,
     /// How long to wait for the command before returning; clamped to
     /// `[YIELD_TIME_MIN, YIELD_TIME_MAX]`.
     pub yield_time: Duration,
@@ -55,7 +61,7 @@ pub struct ExecRequest {
 }
 
 impl ExecRequest {
-    /// A request with the reference's defaults: no env overrides, no tty,
+    /// A request with the reference's defaults: no env overrides, no tty (24 × 80 if set),
     /// `YIELD_TIME_DEFAULT`, `MAX_OUTPUT_TOKENS_DEFAULT`.
     pub fn new(argv: Vec<String>, cwd: PathBuf) -> Self {
         Self {
@@ -63,6 +69,7 @@ impl ExecRequest {
             cwd,
             env: Vec::new(),
             tty: false,
+            terminal_size: TerminalSize::default(),
             yield_time: YIELD_TIME_DEFAULT,
             max_output_tokens: MAX_OUTPUT_TOKENS_DEFAULT,
         }
@@ -120,7 +127,9 @@ impl ProcessTable {
     /// channel drops deltas instead of stalling the child. If `cancel` fires during the call, the
     /// command's whole process group is ended (SIGTERM, `KILL_GRACE`, SIGKILL) before this
     /// returns [`ExecError::Cancelled`]. Returns early once the command exited and its output is
-    /// drained; otherwise the outcome carries the session id for `write_stdin`.
+    /// drained; otherwise the outcome carries the session id for `write_stdin`. A `tty` request
+    /// without a hook, or whose hook starts no terminal session, fails with
+    /// [`ExecError::TtyWithoutSession`].
     pub async fn exec(
         &self,
         request: ExecRequest,
@@ -128,9 +137,6 @@ impl ProcessTable {
         deltas: Option<DeltaSender>,
         cancel: CancellationToken,
     ) -> Result<ExecOutcome, ExecError> {
-        if request.tty {
-            return Err(ExecError::TtyUnsupported);
-        }
         if request.argv.is_empty() {
             return Err(ExecError::MissingCommandLine);
         }
@@ -144,6 +150,7 @@ impl ProcessTable {
             argv: &request.argv,
             cwd: &request.cwd,
             env: &request.env,
+            tty: request.tty.then_some(request.terminal_size),
         };
         let process = Process::spawn(&spec, hook, deltas)?;
         // In the table before the first wait, so a caller that drops this future mid-wait
@@ -164,8 +171,9 @@ impl ProcessTable {
     ///
     /// Yield: non-empty `chars` default `WRITE_YIELD_TIME_DEFAULT`, clamped to
     /// `[YIELD_TIME_MIN, YIELD_TIME_MAX]`; an empty poll is clamped to
-    /// `[POLL_YIELD_TIME_MIN, POLL_YIELD_TIME_MAX]`. A trailing [`END_OF_INPUT`] closes stdin
-    /// after the write. `deltas`, when given, receives this process's deltas from now on.
+    /// `[POLL_YIELD_TIME_MIN, POLL_YIELD_TIME_MAX]`. On pipes a trailing [`END_OF_INPUT`]
+    /// closes stdin after the write; on a terminal `chars` is typed as is (`\u{3}` is Ctrl-C,
+    /// `\u{4}` end of input for the program reading). `deltas`, when given, receives this process's deltas from now on.
     /// Errors: [`ExecError::UnknownProcessId`], [`ExecError::StdinClosed`],
     /// [`ExecError::WriteToStdin`], [`ExecError::Cancelled`] (after ending the group).
     pub async fn write_stdin(
@@ -184,20 +192,16 @@ impl ProcessTable {
         if let Some(sender) = deltas {
             process.set_delta_sender(sender);
         }
-        if !chars.is_empty() {
-            let (input, close) = match chars.strip_suffix(END_OF_INPUT) {
-                Some(rest) => (rest, true),
-                None => (chars, false),
-            };
-            if let Err(error) = process.write_stdin(input.as_bytes(), close).await {
-                // A child that just exited breaks the pipe before it is reaped: report its exit
-                // rather than the broken pipe.
-                let exited = timeout(POST_EXIT_DRAIN_MAX, process.wait_exited())
-                    .await
-                    .is_ok();
-                if !exited {
-                    return Err(error);
-                }
+        if !chars.is_empty()
+            && let Err(error) = process.write_input(chars).await
+        {
+            // A child that just exited breaks the pipe (or hangs up its terminal) before it is
+            // reaped: report its exit rather than the failed write.
+            let exited = timeout(POST_EXIT_DRAIN_MAX, process.wait_exited())
+                .await
+                .is_ok();
+            if !exited {
+                return Err(error);
             }
         }
         let requested = yield_time.unwrap_or(WRITE_YIELD_TIME_DEFAULT);
@@ -213,6 +217,23 @@ impl ProcessTable {
             max_output_tokens,
         };
         self.finish_call(&process, end, call).await
+    }
+
+    /// Sets the window size of session `session_id`'s terminal through `set_window_size`
+    /// (weft-sandbox's `set_window_size`); the program gets `SIGWINCH`.
+    ///
+    /// Errors: [`ExecError::UnknownProcessId`], [`ExecError::NotATerminal`] for a command on
+    /// pipes, [`ExecError::Resize`] when the kernel refuses.
+    pub fn resize(
+        &self,
+        session_id: i32,
+        size: TerminalSize,
+        set_window_size: SetWindowSize,
+    ) -> Result<(), ExecError> {
+        let process = self
+            .touch(session_id)
+            .ok_or(ExecError::UnknownProcessId { session_id })?;
+        process.resize(size, set_window_size)
     }
 
     /// Ends every process group in the table (thread unload, archive, shutdown) and empties

@@ -1,8 +1,11 @@
 //! weft-sandbox: the kernel-enforced sandbox (Landlock + seccomp) applied in a command's child
 //! process between fork and exec. It needs no user namespaces, no helper binary and no root:
 //! the policy is turned into a Landlock ruleset and a seccomp program in the parent
-//! ([`prepare`]), and the child only applies them ([`install`]). This is the one crate allowed
-//! `unsafe`, for exactly one `pre_exec` call.
+//! ([`prepare`]), and the child only applies them ([`install`]). A command on a
+//! pseudo-terminal also gets its session set up in the same hook ([`install_child`] with
+//! [`Session::ControllingTerminal`]), and [`set_window_size`] resizes such a terminal. This is
+//! the one crate allowed `unsafe`: exactly one `pre_exec` call, and the two terminal `ioctl`s
+//! (`TIOCSCTTY` in the child, `TIOCSWINSZ` in the parent) that nix does not wrap safely.
 //!
 #![doc = include_str!("../docs/sandbox.md")]
 
@@ -16,12 +19,16 @@ mod policy;
 mod protected;
 mod ruleset;
 mod support;
+mod terminal;
 
-pub use crate::child::{NETWORK_DISABLED_ENV, Prepared, install, install_std};
+pub use crate::child::{
+    NETWORK_DISABLED_ENV, Prepared, install, install_child, install_child_std, install_std,
+};
 pub use crate::denial::{SIGSYS_EXIT_CODE, is_likely_sandbox_denial};
 pub use crate::error::SandboxError;
 pub use crate::policy::{FileSystemPolicy, SandboxPolicy};
 pub use crate::support::{Support, support};
+pub use crate::terminal::{Session, set_window_size};
 
 /// Builds everything the sandbox for `policy` needs before fork: the Landlock ruleset (with one
 /// kernel rule per writable path, protected subpaths withheld) and the seccomp program.

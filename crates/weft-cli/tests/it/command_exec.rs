@@ -337,11 +337,15 @@ async fn invalid_requests_get_the_reference_errors() {
         let (response, _) = client.call("command/exec", params).await;
         assert_eq!(error_of(&response), (code, message.to_owned()));
     }
-    let tty = json!({"command": ["sh"], "processId": "pty", "tty": true});
+    let tty = json!({"command": ["sh"], "tty": true});
     let (response, _) = client.call("command/exec", tty).await;
-    let (code, message) = error_of(&response);
-    assert_eq!(code, -32600);
-    assert!(message.contains("tty is not supported"), "{message}");
+    assert_eq!(
+        error_of(&response),
+        (
+            -32600,
+            "command/exec tty or streaming requires a client-supplied processId".to_owned()
+        )
+    );
     for method in ["command/exec/terminate", "command/exec/resize"] {
         let params = json!({"processId": "nope", "size": {"rows": 1, "cols": 1}});
         let (response, _) = client.call(method, params).await;
@@ -537,4 +541,122 @@ async fn shell_command_joins_the_running_turn() {
         .await;
     let (done, _) = client.wait_for("turn/completed").await;
     assert_eq!(done["params"]["turn"]["id"], turn_id.as_str());
+}
+
+/// Collects `command/exec/outputDelta` text (all on `stdout`, as a terminal has one stream)
+/// into `seen` until it contains `needle`.
+async fn terminal_output_until(client: &mut Client, seen: &mut String, needle: &str) {
+    while !seen.contains(needle) {
+        let (delta, _) = client.wait_for("command/exec/outputDelta").await;
+        assert_eq!(delta["params"]["stream"], "stdout", "{delta}");
+        let bytes = BASE64
+            .decode(delta["params"]["deltaBase64"].as_str().unwrap())
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&bytes));
+    }
+}
+
+#[tokio::test]
+async fn tty_runs_on_a_terminal_of_the_requested_size_and_resizes() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    // `tty` implies streamStdin and streamStdoutStderr.
+    let params = with(
+        unsandboxed(&[
+            "sh",
+            "-c",
+            "test -t 0 && test -t 2 && echo tty; stty size; read line; stty size; echo \"[$line]\"",
+        ]),
+        json!({"processId": "pty", "tty": true, "size": {"rows": 40, "cols": 100}}),
+    );
+    let exec = client.send_request("command/exec", params).await;
+    let mut seen = String::new();
+    terminal_output_until(&mut client, &mut seen, "40 100\r\n").await;
+    assert_eq!(seen, "tty\r\n40 100\r\n");
+    let resize = json!({"processId": "pty", "size": {"rows": 50, "cols": 132}});
+    assert_eq!(
+        client.call_ok("command/exec/resize", resize).await,
+        json!({})
+    );
+    let write = json!({"processId": "pty", "deltaBase64": BASE64.encode("typed\n")});
+    client.call_ok("command/exec/write", write).await;
+    terminal_output_until(&mut client, &mut seen, "[typed]\r\n").await;
+    // The terminal echoes the typed line.
+    assert_eq!(seen, "tty\r\n40 100\r\ntyped\r\n50 132\r\n[typed]\r\n");
+    let (response, _) = client.response_to(exec).await;
+    assert_eq!(
+        response["result"],
+        json!({"exitCode": 0, "stdout": "", "stderr": ""})
+    );
+}
+
+#[tokio::test]
+async fn tty_ctrl_c_interrupts_and_resize_needs_a_terminal() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let params = with(
+        unsandboxed(&["sh", "-c", "echo ready; exec sleep 1000"]),
+        json!({"processId": "sleeper", "tty": true}),
+    );
+    let exec = client.send_request("command/exec", params).await;
+    let mut seen = String::new();
+    terminal_output_until(&mut client, &mut seen, "ready\r\n").await;
+    // Default size: 24 × 80 (checked by weft-exec's tests); here Ctrl-C reaches `sleep`.
+    let write = json!({"processId": "sleeper", "deltaBase64": BASE64.encode("\u{3}")});
+    client.call_ok("command/exec/write", write).await;
+    let (response, _) = client.response_to(exec).await;
+    assert_eq!(response["result"]["exitCode"], 128 + 2, "{response}");
+
+    let pipes = with(
+        unsandboxed(&["sh", "-c", "echo ready; sleep 30"]),
+        json!({"processId": "pipes", "streamStdoutStderr": true}),
+    );
+    let exec = client.send_request("command/exec", pipes).await;
+    first_delta(&mut client).await;
+    let resize = json!({"processId": "pipes", "size": {"rows": 24, "cols": 80}});
+    let (response, _) = client.call("command/exec/resize", resize).await;
+    assert_eq!(
+        error_of(&response),
+        (
+            -32600,
+            "failed to resize PTY: process is not attached to a PTY".to_owned()
+        )
+    );
+    let zero = json!({"processId": "pipes", "size": {"rows": 0, "cols": 80}});
+    let (response, _) = client.call("command/exec/resize", zero).await;
+    assert_eq!(
+        error_of(&response),
+        (
+            -32602,
+            "command/exec size rows and cols must be greater than 0".to_owned()
+        )
+    );
+    client
+        .call_ok("command/exec/terminate", json!({"processId": "pipes"}))
+        .await;
+    client.response_to(exec).await;
+}
+
+#[tokio::test]
+async fn tty_under_the_sandbox_is_still_confined() {
+    if !weft_sandbox::support().is_available() {
+        eprintln!("skipped: {:?}", weft_sandbox::support());
+        return;
+    }
+    let harness = Harness::start().await;
+    let work = tempfile::tempdir().unwrap();
+    let target = work.path().join("blocked.txt");
+    let mut client = harness.connect().await;
+    let params = json!({
+        "command": ["sh", "-c", format!("test -t 0 && echo tty; echo x > {}", target.display())],
+        "sandboxPolicy": {"type": "readOnly"},
+        "processId": "confined",
+        "tty": true,
+    });
+    let exec = client.send_request("command/exec", params).await;
+    let mut seen = String::new();
+    terminal_output_until(&mut client, &mut seen, "tty\r\n").await;
+    let (response, _) = client.response_to(exec).await;
+    assert_ne!(response["result"]["exitCode"], 0, "{response}");
+    assert!(!target.exists());
 }

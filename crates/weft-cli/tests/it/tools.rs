@@ -1111,3 +1111,87 @@ async fn execpolicy_rules_forbid_and_prompt() {
         0
     );
 }
+
+/// The session id in a unified exec output that says the process still runs.
+fn session_id_of(output: &str) -> i64 {
+    output
+        .split("\nProcess running with session ID ")
+        .nth(1)
+        .and_then(|rest| rest.split('\n').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no session id in {output}"))
+}
+
+#[tokio::test]
+async fn exec_command_with_tty_runs_sandboxed_on_a_terminal() {
+    if !sandbox_available() {
+        return;
+    }
+    let harness = Harness::start().await;
+    let work = workspace();
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("escape.txt");
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "never").await;
+    let arguments = json!({
+        "cmd": format!("test -t 0 && test -t 1 && echo tty; stty size; echo x > {}", target.display()),
+        "tty": true,
+        "login": false,
+    });
+    harness.mock.push(Script::function_call(
+        "exec_command",
+        "call_tty",
+        arguments.to_string(),
+    ));
+    start_turn_confined(&mut client, &thread_id, "on a terminal").await;
+    let (_, messages) = client.wait_for("turn/completed").await;
+    let done = item(&messages, "item/completed", "commandExecution");
+    assert_eq!(done["status"], "failed", "{done}");
+    assert!(!target.exists(), "the sandbox still applies on a terminal");
+    let output = tool_output(&harness, 1);
+    let body = exec_output_body(&output);
+    assert!(body.starts_with("tty\r\n24 80\r\n"), "{output}");
+    assert!(body.contains("Permission denied"), "{output}");
+}
+
+#[tokio::test]
+async fn write_stdin_types_into_an_interactive_tty_session() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    let mut client = harness.connect().await;
+    // Unsandboxed, so this runs without Landlock too: the terminal session alone.
+    let thread_id = start_thread(
+        &mut client,
+        json!({"cwd": work.path().display().to_string(), "approvalPolicy": "never", "sandbox": "danger-full-access"}),
+    )
+    .await;
+    harness.mock.push(Script::function_call(
+        "exec_command",
+        "call_repl",
+        r#"{"cmd": "read line; echo \"got [$line]\"; sleep 1000", "tty": true, "login": false, "yield_time_ms": 250}"#,
+    ));
+    run_turn(&mut client, &thread_id, "start a reader").await;
+    let session_id = session_id_of(&tool_output(&harness, 1));
+    let typed = json!({"session_id": session_id, "chars": "hello\n", "yield_time_ms": 2000});
+    harness.mock.push(Script::function_call(
+        "write_stdin",
+        "call_type",
+        typed.to_string(),
+    ));
+    run_turn(&mut client, &thread_id, "type a line").await;
+    let output = tool_output(&harness, 3);
+    assert!(output.contains("hello\r\ngot [hello]\r\n"), "{output}");
+    // Ctrl-C ends the foreground `sleep`; the shell then exits with it.
+    let interrupt = json!({"session_id": session_id, "chars": "\u{3}", "yield_time_ms": 5000});
+    harness.mock.push(Script::function_call(
+        "write_stdin",
+        "call_interrupt",
+        interrupt.to_string(),
+    ));
+    run_turn(&mut client, &thread_id, "interrupt it").await;
+    let output = tool_output(&harness, 5);
+    assert!(
+        output.contains("\nProcess exited with code 130\n"),
+        "{output}"
+    );
+}

@@ -1,5 +1,8 @@
 //! One command run for a client: spawned in its own process group with stdout and stderr on
-//! separate pipes, read as raw bytes, killed as a whole group.
+//! separate pipes, read as raw bytes, killed as a whole group; or, with `tty`, spawned in its
+//! own session on a pseudo-terminal through weft-exec's [`spawn_on_pty`] (one output stream,
+//! reported as stdout as the reference does; input typed into the terminal; resizable; killed
+//! as a whole session).
 //!
 //! weft-exec's `ProcessTable` serves the model: it merges stdout and stderr into one pipe (the
 //! order a terminal shows), decodes text, and waits in yield-time slices. `command/exec` needs
@@ -10,6 +13,7 @@
 use std::io;
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
 
 use nix::errno::Errno;
 use nix::sys::signal::{Signal, killpg};
@@ -17,8 +21,8 @@ use nix::unistd::Pid;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::mpsc;
-use weft_exec::SpawnHook;
 use weft_exec::limits::{READ_CHUNK_BYTES, STDIN_WRITE_TIMEOUT};
+use weft_exec::{PtyMaster, SpawnHook, TerminalSize, signal_session, spawn_on_pty};
 use weft_protocol::v2::CommandExecOutputStream;
 
 use super::limits::OUTPUT_CHUNK_QUEUE_DEPTH;
@@ -31,8 +35,11 @@ pub(crate) struct SpawnSpec {
     pub cwd: PathBuf,
     /// Overrides on top of the inherited environment; `None` removes a variable.
     pub env: Vec<(String, Option<String>)>,
-    /// Keep stdin open as a pipe (otherwise the child reads `/dev/null`).
+    /// Keep stdin open as a pipe (otherwise the child reads `/dev/null`). Ignored with `tty`.
     pub stdin: bool,
+    /// Run on a pseudo-terminal of this size instead of pipes; the spawn hook must then start
+    /// the terminal session (`turn::tools::permissions::terminal_hook`).
+    pub tty: Option<TerminalSize>,
 }
 
 /// A piece of output, tagged with its stream.
@@ -41,13 +48,24 @@ pub(crate) struct Chunk {
     pub bytes: Vec<u8>,
 }
 
-/// A running child: its group id and stdin. Its two pipe readers feed the channel returned
-/// with it by [`Running::spawn`]; they end (and the channel closes) when every holder of the
-/// pipes' write ends is gone.
+/// A running child: its group id and input. Its output readers (two pipes, or the terminal's
+/// master) feed the channel returned with it by [`Running::spawn`]; they end (and the channel
+/// closes) when every holder of the pipes' write ends (or of the terminal's slave) is gone.
 pub(crate) struct Running {
     child: Child,
     pgid: Option<Pid>,
-    stdin: Option<ChildStdin>,
+    input: Input,
+    /// The terminal of a `tty` command: for resizing, and to end its whole session.
+    terminal: Option<Arc<PtyMaster>>,
+}
+
+/// Where writes go.
+enum Input {
+    /// The stdin pipe; `None` when closed or never opened.
+    Pipe(Option<ChildStdin>),
+    /// The terminal's master; `None` once the client closed stdin (the terminal itself stays,
+    /// as the reference's `closeStdin` only drops its writer).
+    Terminal(Option<Arc<PtyMaster>>),
 }
 
 /// Why a stdin write failed.
@@ -60,8 +78,9 @@ pub(crate) enum StdinError {
 }
 
 impl Running {
-    /// Spawns `spec` in a new process group; returns it with the channel of its output (both
-    /// streams, in arrival order). Must run inside a tokio runtime.
+    /// Spawns `spec` in a new process group (or, with `spec.tty`, a new session on a
+    /// terminal); returns it with the channel of its output (both streams, in arrival order).
+    /// Must run inside a tokio runtime.
     pub(crate) fn spawn(
         spec: SpawnSpec,
         hook: Option<SpawnHook>,
@@ -74,14 +93,6 @@ impl Running {
         command
             .args(args)
             .current_dir(&spec.cwd)
-            .stdin(if spec.stdin {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
             .kill_on_drop(false);
         for (key, value) in &spec.env {
             match value {
@@ -89,31 +100,54 @@ impl Running {
                 None => command.env_remove(key),
             };
         }
-        if let Some(hook) = hook {
-            hook(&mut command)?;
-        }
-        let mut child = command.spawn()?;
+        let (sender, output) = mpsc::channel(OUTPUT_CHUNK_QUEUE_DEPTH);
+        let running = match spec.tty {
+            Some(size) => {
+                let hook = hook.ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::InvalidInput, "tty needs a session hook")
+                })?;
+                let (child, master) = spawn_on_pty(command, size, hook)?;
+                let master = Arc::new(master);
+                tokio::spawn(read_terminal(Arc::clone(&master), sender));
+                Self::new(
+                    child,
+                    Input::Terminal(Some(Arc::clone(&master))),
+                    Some(master),
+                )
+            }
+            None => {
+                command
+                    .stdin(if spec.stdin {
+                        Stdio::piped()
+                    } else {
+                        Stdio::null()
+                    })
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .process_group(0);
+                if let Some(hook) = hook {
+                    hook(&mut command)?;
+                }
+                let mut child = command.spawn()?;
+                spawn_pipe_readers(&mut child, sender);
+                let stdin = child.stdin.take();
+                Self::new(child, Input::Pipe(stdin), None)
+            }
+        };
+        Ok((running, output))
+    }
+
+    fn new(child: Child, input: Input, terminal: Option<Arc<PtyMaster>>) -> Self {
         let pgid = child
             .id()
             .and_then(|pid| i32::try_from(pid).ok())
             .map(Pid::from_raw);
-        let (sender, output) = mpsc::channel(OUTPUT_CHUNK_QUEUE_DEPTH);
-        if let Some(stdout) = child.stdout.take() {
-            tokio::spawn(read_stream(
-                stdout,
-                CommandExecOutputStream::Stdout,
-                sender.clone(),
-            ));
-        }
-        if let Some(stderr) = child.stderr.take() {
-            tokio::spawn(read_stream(stderr, CommandExecOutputStream::Stderr, sender));
-        }
-        let running = Self {
-            stdin: child.stdin.take(),
+        Self {
             child,
             pgid,
-        };
-        Ok((running, output))
+            input,
+            terminal,
+        }
     }
 
     /// Waits for the group leader to exit; cancel-safe (the child stays owned by `self`).
@@ -127,47 +161,89 @@ impl Running {
         }
     }
 
-    /// SIGKILL to the whole process group; a group with no members left is not an error.
+    /// SIGKILL to the whole process group (a terminal command: every group of its session);
+    /// a group with no members left is not an error.
     pub(crate) fn kill_group(&self) {
         let Some(pgid) = self.pgid else {
             return;
         };
+        if self.terminal.is_some() {
+            if let Ok(leader) = u32::try_from(pgid.as_raw()) {
+                signal_session(leader, Signal::SIGKILL);
+            }
+            return;
+        }
         match killpg(pgid, Signal::SIGKILL) {
             Ok(()) | Err(Errno::ESRCH) => {}
             Err(error) => tracing::warn!(%error, pgid = pgid.as_raw(), "killpg failed"),
         }
     }
 
-    /// Writes `bytes` to stdin (bounded by `STDIN_WRITE_TIMEOUT`), then closes it if `close`.
+    /// Writes `bytes` to stdin or the terminal (bounded by `STDIN_WRITE_TIMEOUT`), then closes
+    /// it if `close`.
     pub(crate) async fn write_stdin(
         &mut self,
         bytes: &[u8],
         close: bool,
     ) -> Result<(), StdinError> {
         if !bytes.is_empty() {
-            let Some(stdin) = self.stdin.as_mut() else {
-                return Err(StdinError::Closed);
+            let written = match &mut self.input {
+                Input::Pipe(None) | Input::Terminal(None) => return Err(StdinError::Closed),
+                Input::Pipe(Some(stdin)) => {
+                    tokio::time::timeout(STDIN_WRITE_TIMEOUT, async {
+                        stdin.write_all(bytes).await?;
+                        stdin.flush().await
+                    })
+                    .await
+                }
+                Input::Terminal(Some(master)) => {
+                    tokio::time::timeout(STDIN_WRITE_TIMEOUT, master.write_all(bytes)).await
+                }
             };
-            let written = tokio::time::timeout(STDIN_WRITE_TIMEOUT, async {
-                stdin.write_all(bytes).await?;
-                stdin.flush().await
-            })
-            .await;
             match written {
                 Ok(Ok(())) => {}
-                Ok(Err(error)) if error.kind() == io::ErrorKind::BrokenPipe => {
-                    self.stdin = None;
+                Ok(Err(error))
+                    if error.kind() == io::ErrorKind::BrokenPipe
+                        || error.raw_os_error() == Some(Errno::EIO as i32) =>
+                {
+                    self.close_input();
                     return Err(StdinError::Closed);
                 }
                 Ok(Err(_)) | Err(_) => return Err(StdinError::Failed),
             }
         }
         if close {
-            self.stdin = None;
+            self.close_input();
         }
         Ok(())
     }
+
+    fn close_input(&mut self) {
+        self.input = match self.input {
+            Input::Pipe(_) => Input::Pipe(None),
+            Input::Terminal(_) => Input::Terminal(None),
+        };
+    }
+
+    /// Sets the terminal's window size; the program gets `SIGWINCH`.
+    ///
+    /// # Errors
+    /// The reference's `process is not attached to a PTY` for a command on pipes, or the
+    /// `ioctl`'s OS error.
+    pub(crate) fn resize(&self, size: TerminalSize) -> Result<(), String> {
+        let master = self
+            .terminal
+            .as_ref()
+            .ok_or_else(|| NOT_A_TERMINAL.to_owned())?;
+        master
+            .resize(size, weft_sandbox::set_window_size)
+            .map_err(|error| error.to_string())
+    }
 }
+
+/// The reference's reason when a resize names a command without a terminal (its PTY layer's
+/// text, after `failed to resize PTY: `).
+pub(crate) const NOT_A_TERMINAL: &str = "process is not attached to a PTY";
 
 impl Drop for Running {
     /// A runner dropped before its child was reaped (its task was aborted) leaves nothing
@@ -175,6 +251,45 @@ impl Drop for Running {
     fn drop(&mut self) {
         if matches!(self.child.try_wait(), Ok(None)) {
             self.kill_group();
+        }
+    }
+}
+
+/// Starts one reader per output pipe of `child`.
+fn spawn_pipe_readers(child: &mut Child, sender: mpsc::Sender<Chunk>) {
+    if let Some(stdout) = child.stdout.take() {
+        tokio::spawn(read_stream(
+            stdout,
+            CommandExecOutputStream::Stdout,
+            sender.clone(),
+        ));
+    }
+    if let Some(stderr) = child.stderr.take() {
+        tokio::spawn(read_stream(stderr, CommandExecOutputStream::Stderr, sender));
+    }
+}
+
+/// Forwards a terminal's output as stdout chunks until every holder of its slave is gone.
+async fn read_terminal(master: Arc<PtyMaster>, sender: mpsc::Sender<Chunk>) {
+    let mut buffer = vec![0_u8; READ_CHUNK_BYTES];
+    loop {
+        match master.read(&mut buffer).await {
+            Ok(0) => break,
+            Ok(read) => {
+                let chunk = Chunk {
+                    stream: CommandExecOutputStream::Stdout,
+                    bytes: buffer[..read].to_vec(),
+                };
+                // Backpressure as for pipes; a dropped receiver means nobody listens.
+                if sender.send(chunk).await.is_err() {
+                    break;
+                }
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => {
+                tracing::warn!(%error, "reading command/exec terminal failed");
+                break;
+            }
         }
     }
 }

@@ -146,6 +146,7 @@ pub(crate) async fn run_user_shell(
         cwd: run.cwd.clone(),
         env: Vec::new(),
         stdin: false,
+        tty: None,
     };
     let (exit_code, output, end) = match Running::spawn(spec, None) {
         Ok((running, chunks)) => watch(running, chunks, &run, &item_id, &events).await,

@@ -67,13 +67,13 @@ fn validation_follows_the_reference_order_and_codes() {
 
     let mut tty = params(&["sh"]);
     tty.tty = true;
-    tty.process_id = Some("p".to_owned());
     let err = plan_checks(&tty).unwrap_err();
-    assert_eq!(err.code, -32600);
-    assert!(
-        err.message.contains("tty is not supported"),
-        "{}",
-        err.message
+    assert_eq!(
+        (err.code, err.message.as_str()),
+        (
+            -32600,
+            "command/exec tty or streaming requires a client-supplied processId"
+        )
     );
 
     let mut zero = params(&["sh"]);
@@ -94,4 +94,13 @@ fn valid_params_pass() {
     streaming.process_id = Some("p".to_owned());
     streaming.timeout_ms = Some(0);
     assert_eq!(plan_checks(&streaming).unwrap(), Some(0));
+
+    let mut tty = params(&["sh"]);
+    tty.tty = true;
+    tty.process_id = Some("p".to_owned());
+    tty.size = Some(CommandExecTerminalSize {
+        rows: 40,
+        cols: 100,
+    });
+    assert_eq!(plan_checks(&tty).unwrap(), None);
 }

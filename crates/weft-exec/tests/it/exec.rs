@@ -143,22 +143,29 @@ async fn yield_time_is_clamped_to_the_minimum() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tty_is_refused_with_a_clear_text() {
+async fn tty_without_a_session_hook_is_refused() {
     let table = ProcessTable::new();
     let request = ExecRequest {
         tty: true,
         ..sh("true")
     };
     let error = table
-        .exec(request, None, None, CancellationToken::new())
+        .exec(request.clone(), None, None, CancellationToken::new())
         .await
         .unwrap_err();
-    assert!(matches!(error, ExecError::TtyUnsupported));
+    assert!(matches!(error, ExecError::TtyWithoutSession));
     assert_eq!(
         error.to_model_text(),
-        "tty=true is not supported yet: weft runs commands with plain pipes. Rerun exec_command \
-         without tty; stdin still stays open for write_stdin"
+        "tty=true needs a spawn hook that starts a terminal session; the command was not run"
     );
+    // A hook that only sandboxes (no session) is caught after spawn.
+    let hook: SpawnHook = Box::new(|_| Ok(()));
+    let error = table
+        .exec(request, Some(hook), None, CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ExecError::TtyWithoutSession));
+    assert!(table.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

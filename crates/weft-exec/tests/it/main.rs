@@ -8,6 +8,7 @@ mod kill;
 mod sessions;
 mod texts;
 mod truncation;
+mod tty;
 
 use std::time::Duration;
 

@@ -188,11 +188,6 @@ pub const WRITE_NEEDS_INPUT: &str = "command/exec/write requires deltaBase64 or 
 pub const STDIN_NOT_STREAMING: &str = "stdin streaming is not enabled for this command/exec";
 /// `stdin is already closed` (-32600).
 pub const STDIN_CLOSED: &str = "stdin is already closed";
-/// weft's text for `tty: true` (-32600): the reference spawns a PTY; weft refuses clearly
-/// rather than pretending.
-pub const TTY_UNSUPPORTED: &str = "command/exec tty is not supported by this server: weft runs \
-     commands with pipes only; rerun without tty (streamStdin and streamStdoutStderr still work)";
-
 /// The reference's way of showing a process id in error texts: JSON-quoted.
 fn quoted(process_id: &str) -> String {
     serde_json::to_string(process_id).unwrap_or_else(|_| format!("{process_id:?}"))

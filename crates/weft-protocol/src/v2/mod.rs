@@ -15,7 +15,7 @@ pub use command_exec::{
     CommandExecTerminalSize, CommandExecTerminateParams, CommandExecTerminateResponse,
     CommandExecWriteParams, CommandExecWriteResponse, OUTPUT_CAP_CONFLICT, PROCESS_ID_REQUIRED,
     SIZE_REQUIRES_TTY, SIZE_ZERO, STDIN_CLOSED, STDIN_NOT_STREAMING, TIMEOUT_CONFLICT,
-    TTY_UNSUPPORTED, ThreadShellCommandParams, ThreadShellCommandResponse, WRITE_NEEDS_INPUT,
+    ThreadShellCommandParams, ThreadShellCommandResponse, WRITE_NEEDS_INPUT,
 };
 pub use common::{
     ApprovalPolicyName, ApprovalsReviewer, AskForApproval, NetworkAccess, ReasoningSummary,

@@ -5,6 +5,7 @@ mod fs;
 mod network;
 mod prepare;
 mod process;
+mod terminal;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -13,7 +14,7 @@ use std::time::Duration;
 use weft_sandbox::{SandboxPolicy, Support, install, is_likely_sandbox_denial, prepare, support};
 
 /// Longest a test command may run; they all finish in milliseconds.
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What a child did.
 #[derive(Debug)]

@@ -380,7 +380,7 @@ async fn execute(
     command: &Command,
     sandboxed: bool,
 ) -> Result<ExecOutcome, ToolStop> {
-    let hook = match sandbox_hook(context, &command.cwd, sandboxed).await {
+    let hook = match sandbox_hook(context, &command.cwd, sandboxed, command.request.tty).await {
         Ok(hook) => hook,
         Err(text) => {
             let outcome = failed_outcome(text);
@@ -408,16 +408,24 @@ async fn execute(
 }
 
 /// The `pre_exec` sandbox for a command, or the refusal text when the kernel cannot enforce it.
+/// A `tty` command always gets a hook: its terminal session, plus the sandbox when
+/// `sandboxed`, in one `pre_exec`.
 async fn sandbox_hook(
     context: &ToolContext,
     cwd: &Path,
     sandboxed: bool,
+    tty: bool,
 ) -> Result<Option<SpawnHook>, String> {
+    if sandboxed && let weft_sandbox::Support::Unavailable { reason } = &context.sandbox_support {
+        return Err(format!("{}: {reason}", approval::SANDBOX_UNAVAILABLE));
+    }
+    if tty {
+        return permissions::terminal_hook(&context.settings.sandbox, cwd, sandboxed)
+            .await
+            .map(Some);
+    }
     if !sandboxed {
         return Ok(None);
-    }
-    if let weft_sandbox::Support::Unavailable { reason } = &context.sandbox_support {
-        return Err(format!("{}: {reason}", approval::SANDBOX_UNAVAILABLE));
     }
     permissions::sandbox_hook(&context.settings.sandbox, cwd).await
 }

@@ -125,26 +125,57 @@ fn canonical_parent_or_same(path: &Path) -> PathBuf {
     }
 }
 
+/// The sandbox for `policy` prepared for a command in `cwd` (`None`: it restricts nothing), or
+/// the refusal text when the kernel cannot enforce it: weft never runs a command less sandboxed
+/// than asked.
+async fn prepare_sandbox(
+    policy: &SandboxPolicy,
+    cwd: &Path,
+) -> Result<Option<weft_sandbox::Prepared>, String> {
+    let network = network_allowed(policy);
+    let policy = WriteAccess::from_policy(policy, cwd).sandbox_policy(network);
+    match tokio::task::spawn_blocking(move || weft_sandbox::prepare(&policy)).await {
+        Ok(Ok(prepared)) => Ok(prepared),
+        Ok(Err(err)) => Err(format!("{}: {err}", super::approval::SANDBOX_UNAVAILABLE)),
+        Err(err) => Err(format!("{}: {err}", super::approval::SANDBOX_UNAVAILABLE)),
+    }
+}
+
 /// The `pre_exec` sandbox for `policy` (writable roots relative to `cwd`), or `None` when it
-/// restricts nothing. Fails when the kernel cannot enforce it: weft never runs a command less
-/// sandboxed than asked.
+/// restricts nothing. Fails when the kernel cannot enforce it.
 pub(crate) async fn sandbox_hook(
     policy: &SandboxPolicy,
     cwd: &Path,
 ) -> Result<Option<SpawnHook>, String> {
-    let network = network_allowed(policy);
-    let policy = WriteAccess::from_policy(policy, cwd).sandbox_policy(network);
-    let prepared = tokio::task::spawn_blocking(move || weft_sandbox::prepare(&policy)).await;
-    match prepared {
-        Ok(Ok(None)) => Ok(None),
-        Ok(Ok(Some(prepared))) => {
-            let hook: SpawnHook = Box::new(move |command| {
-                weft_sandbox::install(command, prepared);
-                Ok(())
-            });
-            Ok(Some(hook))
-        }
-        Ok(Err(err)) => Err(format!("{}: {err}", super::approval::SANDBOX_UNAVAILABLE)),
-        Err(err) => Err(format!("{}: {err}", super::approval::SANDBOX_UNAVAILABLE)),
-    }
+    Ok(prepare_sandbox(policy, cwd).await?.map(|prepared| {
+        let hook: SpawnHook = Box::new(move |command| {
+            weft_sandbox::install(command, prepared);
+            Ok(())
+        });
+        hook
+    }))
+}
+
+/// The hook for a command on a pseudo-terminal (`exec_command` with `tty`, `command/exec` with
+/// `tty`): the child starts a session with the terminal as controlling terminal, then the
+/// sandbox `policy` names when `sandboxed`, in one `pre_exec`. A terminal never makes a command
+/// less sandboxed.
+pub(crate) async fn terminal_hook(
+    policy: &SandboxPolicy,
+    cwd: &Path,
+    sandboxed: bool,
+) -> Result<SpawnHook, String> {
+    let prepared = if sandboxed {
+        prepare_sandbox(policy, cwd).await?
+    } else {
+        None
+    };
+    Ok(Box::new(move |command| {
+        weft_sandbox::install_child(
+            command,
+            weft_sandbox::Session::ControllingTerminal,
+            prepared,
+        );
+        Ok(())
+    }))
 }
