@@ -1,9 +1,8 @@
 //! How a command is shown and how a script is run: shell quoting, the `commandExecution`
 //! display string, and the argv for the user's shell.
 //!
-//! The display string is the argv joined shell-style, as the reference shows it
-//! (`/bin/bash -lc 'echo hello-approval'`): words that need no quoting stay bare, others are
-//! single-quoted, and a word containing a single quote is double-quoted when that is safe.
+//! The display string is the argv joined shell-style exactly as the reference shows it
+//! (`/bin/bash -lc 'echo hello-approval'`); the quoting rules live in weft-shellwords.
 
 /// Shells whose `-c`/`-lc` behave alike; any other `$SHELL` falls back to `/bin/bash`.
 const SUPPORTED_SHELLS: [&str; 3] = ["bash", "zsh", "sh"];
@@ -11,33 +10,10 @@ const SUPPORTED_SHELLS: [&str; 3] = ["bash", "zsh", "sh"];
 /// The shell used when the user's is missing or unsupported.
 pub const FALLBACK_SHELL: &str = "/bin/bash";
 
-/// Quotes one word for a POSIX shell so that it reads back as exactly `word`.
-pub fn shell_quote(word: &str) -> String {
-    if word.is_empty() {
-        return "''".to_owned();
-    }
-    if word.chars().all(is_unquoted_safe) {
-        return word.to_owned();
-    }
-    if !word.contains('\'') {
-        return format!("'{word}'");
-    }
-    if !word.contains(['"', '\\', '$', '`', '!']) {
-        return format!("\"{word}\"");
-    }
-    format!("'{}'", word.replace('\'', r#"'"'"'"#))
-}
-
-fn is_unquoted_safe(character: char) -> bool {
-    character.is_ascii_alphanumeric() || "%+,-./:=@_".contains(character)
-}
-
-/// The `commandExecution.command` string: `argv` shell-quoted and joined with spaces.
+/// The `commandExecution.command` string: `argv` quoted and joined as the reference does
+/// (weft-shellwords, shared with the rollout codec so the two can never disagree).
 pub fn display_command(argv: &[String]) -> String {
-    argv.iter()
-        .map(|word| shell_quote(word))
-        .collect::<Vec<_>>()
-        .join(" ")
+    weft_shellwords::shell_join(argv)
 }
 
 /// The argv that runs `script` in the user's shell: `[shell, "-lc" | "-c", script]`.

@@ -33,7 +33,7 @@ mod truncate;
 
 pub use actions::{CommandAction, command_actions, resolve_read_paths};
 pub use buffer::{HeadTailBuffer, Utf8Chunker, omitted_marker};
-pub use display::{FALLBACK_SHELL, display_command, shell_argv, shell_quote};
+pub use display::{FALLBACK_SHELL, display_command, shell_argv};
 pub use error::ExecError;
 pub use outcome::{
     ExecOutcome, aborted_text, classic_exec_text, generate_chunk_id, unified_wrapper_text,

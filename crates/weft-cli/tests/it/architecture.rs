@@ -8,11 +8,12 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
     let set = |names: &[&'static str]| names.iter().copied().collect::<BTreeSet<_>>();
     BTreeMap::from([
         ("weft-protocol", set(&[])),
-        ("weft-store", set(&["weft-protocol"])),
+        ("weft-shellwords", set(&[])),
+        ("weft-store", set(&["weft-protocol", "weft-shellwords"])),
         ("weft-model", set(&["weft-protocol"])),
         ("weft-sandbox", set(&[])),
         ("weft-patch", set(&[])),
-        ("weft-exec", set(&[])),
+        ("weft-exec", set(&["weft-shellwords"])),
         (
             "weft-core",
             set(&[

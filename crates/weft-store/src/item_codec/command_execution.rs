@@ -29,7 +29,7 @@ use weft_protocol::v2::ItemBody;
 
 use super::fields::{array, camel_to_snake, field, opt_str_field, snake_to_camel, str_field};
 use super::path_uri::{path_text, to_file_uri};
-use super::shell::{shell_join, shell_split};
+use weft_shellwords::{shell_join, shell_split};
 
 /// The core `type` tag.
 pub(crate) const TYPE: &str = "CommandExecution";

@@ -25,7 +25,6 @@ mod image_view;
 mod path_uri;
 mod plan;
 mod reasoning;
-mod shell;
 pub(crate) mod user_message;
 
 use serde_json::{Map, Value, json};
@@ -36,7 +35,7 @@ use fields::str_field;
 
 pub use fields::{camel_to_snake, snakify_keys};
 pub use path_uri::{path_text, to_file_uri};
-pub use shell::{NUL_COMMAND_DISPLAY, shell_join, shell_split};
+pub use weft_shellwords::{NUL_COMMAND_DISPLAY, shell_join, shell_split};
 
 /// The `event_msg` payload type of a completed item.
 pub const ITEM_COMPLETED: &str = "item_completed";

@@ -1,4 +1,6 @@
-//! The display string of a command (`commandExecution.command`) and the argv behind it.
+//! weft-shellwords: the display string of a command (`commandExecution.command`) and the argv
+//! behind it, quoted exactly as the reference quotes them. One home for the rules, used by the
+//! rollout codec (weft-store) and the process engine (weft-exec).
 //!
 //! The rollout keeps a command as its argv (`["/bin/bash","-lc","echo hi"]`); the wire shows one
 //! string (`/bin/bash -lc 'echo hi'`). The reference builds that string with `shlex::try_join`
@@ -189,3 +191,6 @@ fn byte_allows(byte: u8) -> u8 {
     }
     allowed
 }
+
+#[cfg(test)]
+mod tests;
