@@ -300,7 +300,7 @@ fn plan(params: CommandExecParams, core: &Core) -> Result<Plan, RpcError> {
         },
         sandbox: params
             .sandbox_policy
-            .unwrap_or_else(|| SandboxPolicy::from_mode(shared.config.sandbox_mode)),
+            .unwrap_or_else(|| shared.config.sandbox_policy_for(shared.config.sandbox_mode)),
         sandbox_cwd: server_cwd,
         process_id: params.process_id,
         // `tty` implies both (the reference's rule).

@@ -87,6 +87,17 @@ pub const FALLBACK_CONTEXT_WINDOW: i64 = 272_000;
 pub const EFFECTIVE_CONTEXT_WINDOW_PERCENT: i64 = 95;
 
 impl CoreConfig {
+    /// The sandbox policy a mode name stands for here: `workspace-write` with
+    /// `[sandbox_workspace_write]` applied, the others as they are.
+    #[must_use]
+    pub fn sandbox_policy_for(&self, mode: SandboxMode) -> SandboxPolicy {
+        if mode == SandboxMode::WorkspaceWrite {
+            self.workspace_write.clone()
+        } else {
+            SandboxPolicy::from_mode(mode)
+        }
+    }
+
     /// `modelContextWindow` reported with token usage.
     #[must_use]
     pub fn model_context_window(&self) -> i64 {

@@ -9,10 +9,10 @@ use tokio::sync::mpsc;
 use weft_model::{ModelClient, ModelError};
 use weft_protocol::v2::{
     ApprovalsReviewer, ConfigReadParams, ConfigReadResponse, Model, ModelListParams,
-    ModelListResponse, ReasoningEffortOption, SandboxMode, SandboxPolicy, ServerNotification,
-    ThreadLoadedListParams, ThreadLoadedListResponse, ThreadStartParams, ThreadStartResponse,
-    ThreadStartedNotification, ThreadUnsubscribeParams, ThreadUnsubscribeResponse,
-    TurnInterruptParams, TurnStartParams, UnsubscribeStatus,
+    ModelListResponse, ReasoningEffortOption, ServerNotification, ThreadLoadedListParams,
+    ThreadLoadedListResponse, ThreadStartParams, ThreadStartResponse, ThreadStartedNotification,
+    ThreadUnsubscribeParams, ThreadUnsubscribeResponse, TurnInterruptParams, TurnStartParams,
+    UnsubscribeStatus,
 };
 use weft_protocol::{PROTOCOL_VERSION, RpcError};
 
@@ -157,11 +157,7 @@ impl Shared {
     ) -> ThreadSettings {
         let config = &self.config;
         let sandbox_mode = overrides.sandbox.unwrap_or(config.sandbox_mode);
-        let sandbox = if sandbox_mode == SandboxMode::WorkspaceWrite {
-            config.workspace_write.clone()
-        } else {
-            SandboxPolicy::from_mode(sandbox_mode)
-        };
+        let sandbox = config.sandbox_policy_for(sandbox_mode);
         ThreadSettings {
             model: overrides
                 .model

@@ -17,7 +17,7 @@ use weft_protocol::RequestId;
 use weft_protocol::v2::ServerRequest;
 
 use crate::clients::ClientId;
-use crate::thread::{Command, ThreadHandle};
+use crate::thread::{Command, WeakThreadHandle};
 
 /// What the thread that asked learns about its request.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,12 +43,13 @@ pub struct OutgoingRequest {
 #[derive(Debug, Default)]
 pub(crate) struct ServerRequestRoutes {
     next_id: AtomicI64,
-    owners: Mutex<HashMap<i64, ThreadHandle>>,
+    /// Weak, so a pending request never keeps an actor (and its processes) alive.
+    owners: Mutex<HashMap<i64, WeakThreadHandle>>,
 }
 
 impl ServerRequestRoutes {
     /// Allocates the next id (integers from 0, as the reference) and remembers its owner.
-    pub(crate) fn register(&self, owner: ThreadHandle) -> i64 {
+    pub(crate) fn register(&self, owner: WeakThreadHandle) -> i64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.owners
             .lock()
@@ -65,8 +66,11 @@ impl ServerRequestRoutes {
             .remove(&id);
     }
 
-    /// Hands a client's answer to the thread that asked. Answers for unknown ids (never sent,
-    /// already answered, cleared) are logged and dropped: a JSON-RPC response gets no response.
+    /// Hands a client's answer to the thread that asked. The first answer takes the route, so
+    /// later answers for the same id (and answers for ids never sent or already cleared) are
+    /// logged and dropped here: a JSON-RPC response gets no response. The answer waits for room
+    /// in the actor's queue rather than being dropped when it is full; at most one answer per
+    /// pending request can be waiting.
     pub(crate) fn answer(&self, from: ClientId, id: &RequestId, answer: ServerRequestAnswer) {
         let RequestId::Integer(number) = id else {
             tracing::info!(%id, client = %from, "answer to an unknown server request; ignored");
@@ -76,8 +80,8 @@ impl ServerRequestRoutes {
             .owners
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(number)
-            .cloned();
+            .remove(number)
+            .and_then(|owner| owner.upgrade());
         let Some(owner) = owner else {
             tracing::info!(%id, client = %from, "answer to a server request that is not pending; ignored");
             return;
@@ -87,9 +91,11 @@ impl ServerRequestRoutes {
             from,
             answer,
         };
-        if let Err(err) = owner.send(command) {
-            tracing::warn!(%id, error = %err.message, "thread could not take a server request answer");
-        }
+        tokio::spawn(async move {
+            if owner.send_waiting(command).await.is_err() {
+                tracing::info!("the thread ended before a server request answer reached it");
+            }
+        });
     }
 }
 

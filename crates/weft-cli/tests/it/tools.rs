@@ -1195,3 +1195,132 @@ async fn write_stdin_types_into_an_interactive_tty_session() {
         "{output}"
     );
 }
+
+#[tokio::test]
+async fn the_models_workdir_never_widens_the_writable_roots() {
+    if !sandbox_available() {
+        return;
+    }
+    let harness = Harness::start().await;
+    let work = workspace();
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("escape.txt");
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "never").await;
+    let arguments = json!({
+        "cmd": "echo x > escape.txt",
+        "workdir": outside.path().display().to_string(),
+        "login": false,
+    });
+    harness.mock.push(Script::function_call(
+        "exec_command",
+        "call_wd",
+        arguments.to_string(),
+    ));
+    start_turn_confined(&mut client, &thread_id, "workdir").await;
+    let (_, messages) = client.wait_for("turn/completed").await;
+    let done = item(&messages, "item/completed", "commandExecution");
+    assert_eq!(
+        done["cwd"],
+        outside.path().display().to_string(),
+        "it ran there"
+    );
+    assert_ne!(done["exitCode"], 0);
+    assert!(!target.exists(), "but could not write there");
+
+    let patch = format!(
+        "cd {} && apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: escape.txt\n+x\n*** End Patch\nEOF",
+        outside.path().display()
+    );
+    harness.mock.push(Script::function_call(
+        "exec_command",
+        "call_cd",
+        json!({"cmd": patch}).to_string(),
+    ));
+    start_turn_confined(&mut client, &thread_id, "cd patch").await;
+    let (_, messages) = client.wait_for("turn/completed").await;
+    assert_eq!(
+        item(&messages, "item/completed", "fileChange")["status"],
+        "declined"
+    );
+    assert!(
+        !target.exists(),
+        "a `cd` in the command does not make a root either"
+    );
+}
+
+#[tokio::test]
+async fn a_shell_the_model_names_must_be_a_system_shell() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    let fake = work.path().join("bash");
+    let marker = work.path().join("fake-shell-ran");
+    std::fs::write(&fake, format!("#!/bin/sh\ntouch {}\n", marker.display())).unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "never").await;
+    harness.mock.push(Script::function_call(
+        "exec_command",
+        "call_shell",
+        json!({"cmd": "true", "shell": fake.display().to_string(), "login": false}).to_string(),
+    ));
+    let messages = run_turn(&mut client, &thread_id, "fake shell").await;
+    let done = item(&messages, "item/completed", "commandExecution");
+    assert!(
+        !done["command"]
+            .as_str()
+            .unwrap()
+            .starts_with(&fake.display().to_string()),
+        "{done}"
+    );
+    assert!(!marker.exists(), "the model's own `bash` did not run");
+}
+
+#[tokio::test]
+async fn cancel_interrupts_the_turn_at_once_with_parallel_approvals_pending() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    let mut client = harness.connect().await;
+    let thread_id = thread_in(&mut client, work.path(), "untrusted").await;
+    harness.mock.push(
+        Script::new()
+            .with_function_call("exec_command", "call_1", r#"{"cmd": "echo one"}"#)
+            .with_function_call("exec_command", "call_2", r#"{"cmd": "echo two"}"#),
+    );
+    client
+        .send_request(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "two asks"}]}),
+        )
+        .await;
+    let (first, _) = client
+        .wait_for_server_request("item/commandExecution/requestApproval")
+        .await;
+    let (second, _) = client
+        .wait_for_server_request("item/commandExecution/requestApproval")
+        .await;
+    assert_ne!(first["id"], second["id"]);
+    client
+        .answer(&first["id"], json!({"decision": "cancel"}))
+        .await;
+    let (completed, _) = client.wait_for("turn/completed").await;
+    assert_eq!(completed["params"]["turn"]["status"], "interrupted");
+    let (resolved, _) = client.wait_for("serverRequest/resolved").await;
+    assert_eq!(resolved["params"]["requestId"], second["id"]);
+}
+
+#[tokio::test]
+async fn a_nested_project_keeps_its_git_read_only_for_patches() {
+    let harness = Harness::start().await;
+    let work = workspace();
+    std::fs::create_dir_all(work.path().join(".git/hooks")).unwrap();
+    let mut client = harness.connect().await;
+    // The workspace is under /tmp, itself a writable root: the outer root must not re-open it.
+    let thread_id = thread_in(&mut client, work.path(), "never").await;
+    let messages = run_turn(&mut client, &thread_id, "PATCH: .git/hooks/pre-commit").await;
+    assert_eq!(
+        item(&messages, "item/completed", "fileChange")["status"],
+        "declined"
+    );
+    assert!(!work.path().join(".git/hooks/pre-commit").exists());
+}

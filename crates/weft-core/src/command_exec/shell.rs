@@ -249,6 +249,8 @@ struct ShellOutput {
     thread_id: String,
     turn_id: String,
     item_id: String,
+    /// Bytes streamed as deltas so far.
+    streamed: usize,
 }
 
 impl ShellOutput {
@@ -260,6 +262,7 @@ impl ShellOutput {
             thread_id: run.thread_id.clone(),
             turn_id: run.turn_id.clone(),
             item_id: item_id.to_owned(),
+            streamed: 0,
         }
     }
 
@@ -277,8 +280,14 @@ impl ShellOutput {
         self.delta(rest, events).await;
     }
 
-    async fn delta(&self, text: String, events: &mpsc::Sender<TurnEvent>) {
+    async fn delta(&mut self, text: String, events: &mpsc::Sender<TurnEvent>) {
         if text.is_empty() {
+            return;
+        }
+        // As for the model's commands: stream at most COMMAND_DELTA_BYTES_MAX; the item's
+        // aggregatedOutput keeps head and tail of everything.
+        self.streamed = self.streamed.saturating_add(text.len());
+        if self.streamed > crate::limits::COMMAND_DELTA_BYTES_MAX {
             return;
         }
         let notification = ServerNotification::CommandExecutionOutputDelta(ItemDeltaNotification {

@@ -171,7 +171,7 @@ impl Actor {
                 timeout,
                 reply,
             } => self.user_shell(command, timeout, reply),
-            Command::UserShellEvent(event) => self.user_shell_event(*event),
+            Command::UserShellEvent { turn_id, event } => self.user_shell_event(&turn_id, *event),
         }
     }
 
@@ -626,6 +626,9 @@ impl Actor {
         let Some(active) = self.active.take() else {
             return;
         };
+        // What still runs under the turn's token (a user shell command started inside it) ends
+        // with the turn; the turn task itself is already done.
+        active.cancel.cancel();
         let completed_at = now_secs();
         let duration_ms = now_ms() - active.started_ms;
         let turn_id = active.turn_id.to_string();

@@ -67,8 +67,11 @@ pub(crate) enum Command {
         timeout: std::time::Duration,
         reply: Reply,
     },
-    /// An event of a user shell command running inside the active turn.
-    UserShellEvent(Box<crate::turn::TurnEvent>),
+    /// An event of a user shell command running inside the turn `turn_id`.
+    UserShellEvent {
+        turn_id: String,
+        event: Box<crate::turn::TurnEvent>,
+    },
 }
 
 /// A cheap, cloneable handle to a thread actor.
@@ -124,6 +127,14 @@ impl ThreadHandle {
                 RpcError::thread_not_found(&self.id.to_string())
             }
         })
+    }
+
+    /// Queues a command, waiting for room; fails only when the actor is gone.
+    pub(crate) async fn send_waiting(&self, command: Command) -> Result<(), RpcError> {
+        self.commands
+            .send(command)
+            .await
+            .map_err(|_| RpcError::thread_not_found(&self.id.to_string()))
     }
 
     /// Sends a command that answers on a oneshot and waits for the answer.

@@ -100,6 +100,7 @@ async fn run(shared: &Shared, input: TurnInput) -> TurnOutcome {
         diff: Arc::new(std::sync::Mutex::new(weft_patch::TurnDiff::new(
             std::path::Path::new(&input.settings.cwd),
         ))),
+        patches: Arc::default(),
         home,
         sandbox_support: shared.config.sandbox_support.clone(),
     };

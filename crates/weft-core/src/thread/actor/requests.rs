@@ -38,10 +38,7 @@ impl Actor {
         announce: Option<ThreadItem>,
         outgoing: Box<OutgoingRequest>,
     ) {
-        let Some(owner) = self.me.upgrade() else {
-            return;
-        };
-        let id = self.deps.shared.server_requests.register(owner);
+        let id = self.deps.shared.server_requests.register(self.me.clone());
         let request = Arc::new(outgoing.request);
         self.pending.insert(
             id,

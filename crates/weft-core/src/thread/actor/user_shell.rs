@@ -37,12 +37,14 @@ impl Actor {
         let Some(handle) = self.me.upgrade() else {
             return;
         };
+        let turn_id = active.turn_id.to_string();
         let run = UserShellRun {
             command,
             cwd,
             timeout,
             thread_id,
-            turn_id: active.turn_id.to_string(),
+            turn_id: turn_id.clone(),
+            // Cancelled when the turn is interrupted or ends: the command ends with its turn.
             cancel: active.cancel.child_token(),
         };
         let (events, mut received) = mpsc::channel(TURN_EVENT_QUEUE_DEPTH);
@@ -50,23 +52,26 @@ impl Actor {
         tokio::spawn(async move {
             while let Some(event) = received.recv().await {
                 // Waits while the actor's queue is full rather than dropping the item.
-                if handle
-                    .commands
-                    .send(Command::UserShellEvent(Box::new(event)))
-                    .await
-                    .is_err()
-                {
+                let command = Command::UserShellEvent {
+                    turn_id: turn_id.clone(),
+                    event: Box::new(event),
+                };
+                if handle.commands.send(command).await.is_err() {
                     break;
                 }
             }
         });
     }
 
-    /// An event of a user shell command inside the running turn; dropped if that turn is over
-    /// (the item then only reached the clients that saw it start).
-    pub(super) fn user_shell_event(&mut self, event: TurnEvent) {
-        if self.active.is_none() {
-            tracing::debug!("user shell event after its turn ended; dropped");
+    /// An event of a user shell command inside the turn `turn_id`; dropped once that turn is
+    /// over (its command was ended with it), so it never lands in a later turn.
+    pub(super) fn user_shell_event(&mut self, turn_id: &str, event: TurnEvent) {
+        if self
+            .active
+            .as_ref()
+            .is_none_or(|active| active.turn_id.as_str() != turn_id)
+        {
+            tracing::debug!(turn_id, "user shell event after its turn ended; dropped");
             return;
         }
         match event {

@@ -178,17 +178,49 @@ impl SessionApprovals {
             .max()
     }
 
+    /// The decision for a whole script: each simple command of a `&&` / `||` / `;` / `|` /
+    /// newline sequence is matched, the strictest decision wins, and `allow` needs every part
+    /// allowed. A part weft cannot read as plain words (quotes, substitutions, redirections)
+    /// could hide anything, so while forbidden or prompt rules exist it is asked about.
+    pub(crate) fn rule_for_script(&self, script: &str) -> Option<super::rules::RuleDecision> {
+        use super::rules::RuleDecision;
+        let mut decisions = Vec::new();
+        let mut unreadable = false;
+        for part in simple_commands(script) {
+            match plain_words(part) {
+                Some(words) => decisions.push(self.rule_for(Some(&words))),
+                None => unreadable = true,
+            }
+        }
+        let strictest = decisions.iter().flatten().max().copied();
+        if strictest > Some(RuleDecision::Allow) {
+            return strictest;
+        }
+        let restrictive = self
+            .rules
+            .iter()
+            .any(|rule| rule.decision > RuleDecision::Allow);
+        if unreadable && restrictive {
+            return Some(RuleDecision::Prompt);
+        }
+        let all_allowed = !unreadable
+            && !decisions.is_empty()
+            && decisions
+                .iter()
+                .all(|decision| *decision == Some(RuleDecision::Allow));
+        all_allowed.then_some(RuleDecision::Allow)
+    }
+
     /// Whether this command may run without asking.
-    pub(crate) fn command_preapproved(
+    /// Whether this exact command was accepted for the session.
+    pub(crate) fn command_accepted(
         &self,
         argv: &[String],
-        words: Option<&[String]>,
         cwd: &std::path::Path,
         escalated: bool,
     ) -> bool {
         let key = (argv.to_vec(), cwd.to_path_buf(), escalated);
         self.commands.contains(&key)
-            || self.rule_for(words) == Some(super::rules::RuleDecision::Allow)
     }
 
     /// Remembers files accepted for the session.
@@ -203,6 +235,16 @@ impl SessionApprovals {
     ) -> bool {
         paths.all(|path| self.patch_paths.contains(path))
     }
+}
+
+/// The simple commands of a script: split at `&&`, `||`, `;`, `|` and newlines. Separators
+/// inside quotes split too, but such parts then fail [`plain_words`] (they hold quotes), so the
+/// caller treats them as unreadable, never as allowed.
+fn simple_commands(script: &str) -> impl Iterator<Item = &str> {
+    script
+        .split(['\n', ';', '|', '&'])
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
 }
 
 /// The words of a plain command (`echo hello`), for prefix rules and the proposed amendment;

@@ -83,7 +83,7 @@ pub(super) async fn exec_command(
     };
     let cwd = resolve(&context.settings.cwd, arguments.workdir.as_deref());
     let argv = weft_exec::shell_argv(
-        arguments.shell.as_deref(),
+        trusted_shell(arguments.shell.as_deref()),
         arguments.login.unwrap_or(true),
         &arguments.cmd,
     );
@@ -217,17 +217,17 @@ async fn run_command(
     prefix_rule: Option<Vec<String>>,
 ) -> Result<String, ToolStop> {
     let item = started(command_item(call_id, &command, "agent"));
-    let access = WriteAccess::from_policy(&context.settings.sandbox, &command.cwd);
+    // The writable roots come from the turn's cwd, never from the model's `workdir`: a command
+    // may run anywhere, but running somewhere does not make that place writable.
+    let access = WriteAccess::from_policy(&context.settings.sandbox, &turn_cwd(context));
     let restricted =
         access != WriteAccess::Everywhere || !network_allowed(&context.settings.sandbox);
     let policy = Policy::from_wire(&context.settings.approval_policy);
-    let rule = context.session().rule_for(command.words.as_deref());
-    let preapproved = context.session().command_preapproved(
-        &command.argv,
-        command.words.as_deref(),
-        &command.cwd,
-        command.escalate,
-    );
+    let rule = context.session().rule_for_script(&command.script);
+    let preapproved = rule == Some(RuleDecision::Allow)
+        || context
+            .session()
+            .command_accepted(&command.argv, &command.cwd, command.escalate);
     let plan = match rule {
         Some(RuleDecision::Forbidden) => {
             let text = approval::blocked_by_policy_text(&item);
@@ -260,22 +260,32 @@ async fn run_command(
         }
     };
     let outcome = execute(context, call_id, &item, &command, sandboxed).await?;
+    // Only a command that ran can have been denied by the sandbox (pid 0: it never started,
+    // e.g. the sandbox itself was unavailable, which no retry outside it may paper over).
     let denied = sandboxed
+        && outcome.pid != 0
         && outcome
             .exit_code
             .is_some_and(|code| weft_sandbox::is_likely_sandbox_denial(code, &outcome.output));
     if denied && approval::retry_denied_without_sandbox(policy) {
         let retry_id = Some(uuid::Uuid::now_v7().hyphenated().to_string());
         let reason = Some(approval::RETRY_WITHOUT_SANDBOX.to_owned());
-        let verdict = ask(context, &item, &command, reason, retry_id, None).await;
-        let verdict = verdict?;
-        if matches!(
-            verdict,
-            Verdict::Accept | Verdict::AcceptForSession | Verdict::AcceptWithAmendment(_)
-        ) {
-            let retried = execute(context, call_id, &item, &command, false).await?;
-            return Ok(complete_run(context, &item, &command, &retried).await);
+        let verdict = ask(context, &item, &command, reason, retry_id, None).await?;
+        let unsandboxed = Command {
+            escalate: true,
+            ..command
+        };
+        match verdict {
+            Verdict::Decline => {}
+            other => {
+                if let Some(stop) = settle(context, &item, &unsandboxed, other).await {
+                    return stop;
+                }
+                let retried = execute(context, call_id, &item, &unsandboxed, false).await?;
+                return Ok(complete_run(context, &item, &unsandboxed, &retried).await);
+            }
         }
+        return Ok(complete_run(context, &item, &unsandboxed, &outcome).await);
     }
     Ok(complete_run(context, &item, &command, &outcome).await)
 }
@@ -360,6 +370,8 @@ async fn settle(
             Some(Ok(approval::REJECTED_BY_USER.to_owned()))
         }
         Verdict::Cancel => {
+            // Interrupt at once: parallel calls waiting on their own approvals stop too.
+            context.cancel.cancel();
             finish_without_running(context, item, "declined").await;
             Some(Err(ToolStop::Interrupted {
                 output: function_output(item.id(), approval::REJECTED_BY_USER),
@@ -380,7 +392,8 @@ async fn execute(
     command: &Command,
     sandboxed: bool,
 ) -> Result<ExecOutcome, ToolStop> {
-    let hook = match sandbox_hook(context, &command.cwd, sandboxed, command.request.tty).await {
+    let hook = match sandbox_hook(context, &turn_cwd(context), sandboxed, command.request.tty).await
+    {
         Ok(hook) => hook,
         Err(text) => {
             let outcome = failed_outcome(text);
@@ -517,6 +530,31 @@ pub(crate) fn actions_json(script: &str, cwd: &Path) -> Vec<serde_json::Value> {
         .into_iter()
         .filter_map(|action| serde_json::to_value(action).ok())
         .collect()
+}
+
+/// The model's `shell` if it is a shell the system lists in `/etc/shells` (an absolute path),
+/// else `None` (the user's shell). A shell the model could have written itself (`./bash`) would
+/// run unsandboxed under an allow rule or an escalation meant for the script it runs.
+fn trusted_shell(requested: Option<&str>) -> Option<&str> {
+    let requested = requested?;
+    let listed = std::fs::read_to_string("/etc/shells").unwrap_or_default();
+    let trusted = requested.starts_with('/')
+        && listed
+            .lines()
+            .map(str::trim)
+            .any(|line| !line.starts_with('#') && line == requested);
+    if !trusted {
+        tracing::info!(
+            shell = requested,
+            "the model's shell is not in /etc/shells; using the user's"
+        );
+    }
+    trusted.then_some(requested)
+}
+
+/// The turn's cwd: the base of the writable roots.
+fn turn_cwd(context: &ToolContext) -> PathBuf {
+    PathBuf::from(&context.settings.cwd)
 }
 
 fn resolve(cwd: &str, workdir: Option<&str>) -> PathBuf {

@@ -51,6 +51,8 @@ pub(crate) struct ToolContext {
     pub(crate) approvals: Arc<Mutex<approval::SessionApprovals>>,
     /// The turn's aggregated diff.
     pub(crate) diff: Arc<Mutex<weft_patch::TurnDiff>>,
+    /// Held by a patch from planning to writing: a turn applies one patch at a time.
+    pub(crate) patches: Arc<tokio::sync::Mutex<()>>,
     /// The home folder (rules files).
     pub(crate) home: PathBuf,
     /// Whether the kernel can enforce the sandbox (probed at start).

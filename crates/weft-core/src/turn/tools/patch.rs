@@ -46,6 +46,9 @@ pub(crate) async fn run(
     cwd: PathBuf,
     justification: Option<String>,
 ) -> Option<PatchResult> {
+    // One patch at a time per turn, from plan to write: two patches of one response touching
+    // the same file must not both plan from its old content.
+    let _serialized = context.patches.lock().await;
     let planned = {
         let cwd = cwd.clone();
         tokio::task::spawn_blocking(move || weft_patch::plan(&patch, &cwd)).await
@@ -60,7 +63,11 @@ pub(crate) async fn run(
         changes: changes.iter().map(wire_change).collect(),
         status: "inProgress".to_owned(),
     });
-    let access = WriteAccess::from_policy(&context.settings.sandbox, &cwd);
+    // Roots from the turn's cwd, not from a `cd <dir>` in the command (as for commands).
+    let access = WriteAccess::from_policy(
+        &context.settings.sandbox,
+        std::path::Path::new(&context.settings.cwd),
+    );
     let touched: Vec<PathBuf> = changes.iter().flat_map(touched_paths).collect();
     let inside = touched.iter().all(|path| access.allows(path));
     let policy = Policy::from_wire(&context.settings.approval_policy);
@@ -94,6 +101,10 @@ pub(crate) async fn run(
         Verdict::Accept | Verdict::AcceptWithAmendment(_) => {}
         Verdict::AcceptForSession => context.session().accept_patch_paths(touched),
         Verdict::Decline | Verdict::Cancel => {
+            if verdict == Verdict::Cancel {
+                // Interrupt at once: parallel calls waiting on their own approvals stop too.
+                context.cancel.cancel();
+            }
             finish(context, &item, "declined").await;
             return Some(PatchResult {
                 exit_code: 1,

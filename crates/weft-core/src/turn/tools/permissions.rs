@@ -50,23 +50,28 @@ impl WriteAccess {
         }
     }
 
-    /// Whether `path` (absolute, normalised) may be written: beneath a root and not beneath
-    /// that root's protected subpaths.
+    /// Whether `path` (absolute, normalised) may be written: beneath a root, and beneath no
+    /// root's protected subpath (with nested roots — a project under a `/tmp` root — the outer
+    /// root must not re-open the inner root's `.git`).
     pub(crate) fn allows(&self, path: &Path) -> bool {
-        match self {
-            Self::Everywhere => true,
-            Self::Roots(roots) => roots.iter().any(|root| {
-                let root = canonical_or_same(root);
-                let path = canonical_parent_or_same(path);
-                path.strip_prefix(&root).is_ok_and(|rest| {
-                    rest.components().next().is_none_or(|first| {
-                        !PROTECTED_NAMES
-                            .iter()
-                            .any(|name| first.as_os_str() == *name)
-                    })
-                })
-            }),
-        }
+        let Self::Roots(roots) = self else {
+            return true;
+        };
+        let path = canonical_parent_or_same(path);
+        let roots: Vec<PathBuf> = roots.iter().map(|root| canonical_or_same(root)).collect();
+        let inside = roots.iter().any(|root| path.starts_with(root));
+        let protected = roots.iter().any(|root| {
+            PROTECTED_NAMES
+                .iter()
+                .any(|name| path.starts_with(root.join(name)))
+        }) || path.ancestors().any(|ancestor| {
+            // A protected entry of a directory between a root and the path (a nested project).
+            ancestor
+                .file_name()
+                .is_some_and(|name| PROTECTED_NAMES.iter().any(|p| name == *p))
+                && roots.iter().any(|root| ancestor.starts_with(root))
+        });
+        inside && !protected
     }
 
     /// The kernel sandbox policy for a command.

@@ -53,7 +53,11 @@ pub(crate) fn load(home: &Path) -> Vec<Rule> {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
-        prefixes.extend(text.lines().filter_map(parse_rule));
+        let (rules, unread) = parse_rules(&text);
+        if unread > 0 {
+            tracing::warn!(path = %path.display(), unread, "prefix_rule calls weft could not read; they are not applied");
+        }
+        prefixes.extend(rules);
     }
     prefixes
 }
@@ -74,7 +78,85 @@ pub(crate) fn append_allow_rule(home: &Path, prefix: &[String]) -> std::io::Resu
     Ok(path)
 }
 
-/// One `prefix_rule(pattern=["a", "b"], decision="allow")` line.
+/// Every `prefix_rule(…)` call of a rules file, in any layout (one line or several, spaces
+/// around `=`, trailing commas), and how many calls could not be read.
+fn parse_rules(text: &str) -> (Vec<Rule>, usize) {
+    let mut rules = Vec::new();
+    let mut unread = 0;
+    let mut rest = text;
+    while let Some(start) = rest.find("prefix_rule(") {
+        let call = &rest[start..];
+        let Some(end) = closing_paren(call) else {
+            unread += 1;
+            break;
+        };
+        let compact: String = unquoted_whitespace_removed(&call[..=end]);
+        match parse_rule(&compact) {
+            Some(rule) => rules.push(rule),
+            None => unread += 1,
+        }
+        rest = &call[end + 1..];
+    }
+    (rules, unread)
+}
+
+/// Index of the `)` closing the call that `call` starts with, outside string literals.
+fn closing_paren(call: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (index, ch) in call.char_indices() {
+        if let Some(open) = quote {
+            if escaped {
+                escaped = false;
+            } else if ch == '\\' {
+                escaped = true;
+            } else if ch == open {
+                quote = None;
+            }
+            continue;
+        }
+        match ch {
+            '"' | '\'' => quote = Some(ch),
+            '(' => depth += 1,
+            ')' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(index);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The call with whitespace outside string literals removed, trailing commas dropped.
+fn unquoted_whitespace_removed(call: &str) -> String {
+    let mut out = String::with_capacity(call.len());
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for ch in call.chars() {
+        if let Some(open) = quote {
+            out.push(ch);
+            if escaped {
+                escaped = false;
+            } else if ch == '\\' {
+                escaped = true;
+            } else if ch == open {
+                quote = None;
+            }
+        } else if ch == '"' || ch == '\'' {
+            quote = Some(ch);
+            out.push(ch);
+        } else if !ch.is_whitespace() {
+            out.push(ch);
+        }
+    }
+    out.replace(",)", ")").replace(",]", "]")
+}
+
+/// One `prefix_rule(pattern=["a", "b"], decision="allow")` call.
 fn parse_rule(line: &str) -> Option<Rule> {
     let body = line
         .trim()
@@ -147,5 +229,33 @@ mod tests {
             parse_rule(r#"prefix_rule(pattern=["x"], decision="maybe")"#),
             None
         );
+    }
+
+    #[test]
+    fn reads_rules_in_any_layout_and_counts_the_rest() {
+        let text = r#"
+# team rules
+prefix_rule(
+    pattern = ["rm", "-rf"],
+    decision = "forbidden",
+)
+prefix_rule(pattern=["git", "status"], decision="allow")
+prefix_rule(pattern = ["a (b)"], decision = "prompt")
+prefix_rule(pattern = some_list, decision = "allow")
+"#;
+        let (rules, unread) = parse_rules(text);
+        let expected = |prefix: &[&str], decision| Rule {
+            prefix: prefix.iter().map(|word| (*word).to_owned()).collect(),
+            decision,
+        };
+        assert_eq!(
+            rules,
+            vec![
+                expected(&["rm", "-rf"], RuleDecision::Forbidden),
+                expected(&["git", "status"], RuleDecision::Allow),
+                expected(&["a (b)"], RuleDecision::Prompt),
+            ]
+        );
+        assert_eq!(unread, 1);
     }
 }

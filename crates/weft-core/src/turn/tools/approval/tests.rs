@@ -133,25 +133,73 @@ fn patches_under_each_policy() {
 }
 
 #[test]
-fn the_session_remembers_exact_commands_and_prefixes() {
+fn the_session_remembers_exact_commands() {
     let mut session = SessionApprovals::default();
     let argv = vec!["/bin/bash".to_owned(), "-lc".to_owned(), "ls".to_owned()];
     let cwd = std::path::Path::new("/w");
-    assert!(!session.command_preapproved(&argv, None, cwd, false));
+    assert!(!session.command_accepted(&argv, cwd, false));
     session.accept_command(argv.clone(), cwd.to_path_buf(), false);
-    assert!(session.command_preapproved(&argv, None, cwd, false));
+    assert!(session.command_accepted(&argv, cwd, false));
     assert!(
-        !session.command_preapproved(&argv, None, cwd, true),
+        !session.command_accepted(&argv, cwd, true),
         "escalation is a different request"
     );
-    assert!(!session.command_preapproved(&argv, None, std::path::Path::new("/x"), false));
+    assert!(!session.command_accepted(&argv, std::path::Path::new("/x"), false));
+}
 
-    let words = plain_words("cargo test -p weft").unwrap();
-    assert!(!session.command_preapproved(&[], Some(&words), cwd, false));
-    session.allow_prefix(vec!["cargo".to_owned(), "test".to_owned()]);
-    assert!(session.command_preapproved(&[], Some(&words), cwd, false));
-    let other = plain_words("cargo build").unwrap();
-    assert!(!session.command_preapproved(&[], Some(&other), cwd, false));
+#[test]
+fn rules_apply_to_every_part_of_a_script_and_the_strictest_wins() {
+    use crate::turn::tools::rules::{Rule, RuleDecision};
+    let rule = |prefix: &[&str], decision| Rule {
+        prefix: prefix.iter().map(|word| (*word).to_owned()).collect(),
+        decision,
+    };
+    let mut session = SessionApprovals::default();
+    session.add_rule(rule(&["cargo", "test"], RuleDecision::Allow));
+    session.add_rule(rule(&["ls"], RuleDecision::Allow));
+    assert_eq!(
+        session.rule_for_script("cargo test -p weft"),
+        Some(RuleDecision::Allow)
+    );
+    assert_eq!(
+        session.rule_for_script("cargo test && ls"),
+        Some(RuleDecision::Allow)
+    );
+    assert_eq!(session.rule_for_script("cargo build"), None);
+    assert_eq!(
+        session.rule_for_script("cargo test; rm -rf /"),
+        None,
+        "allow needs every part"
+    );
+    assert_eq!(
+        session.rule_for_script("cargo test $(rm x)"),
+        None,
+        "unreadable is never allowed"
+    );
+
+    session.add_rule(rule(&["rm"], RuleDecision::Forbidden));
+    session.add_rule(rule(&["git", "push"], RuleDecision::Prompt));
+    assert_eq!(
+        session.rule_for_script("ls && rm -rf x"),
+        Some(RuleDecision::Forbidden)
+    );
+    assert_eq!(
+        session.rule_for_script("ls | rm x"),
+        Some(RuleDecision::Forbidden)
+    );
+    assert_eq!(
+        session.rule_for_script("git push origin"),
+        Some(RuleDecision::Prompt)
+    );
+    assert_eq!(
+        session.rule_for_script("\"rm\" -rf x"),
+        Some(RuleDecision::Prompt),
+        "a part weft cannot read is asked about while restrictive rules exist"
+    );
+    assert_eq!(
+        session.rule_for_script("git push; rm x"),
+        Some(RuleDecision::Forbidden)
+    );
 }
 
 #[test]
