@@ -369,32 +369,40 @@ impl Actor {
         self.apply_overrides(&params);
         self.clear_server_requests();
         let turn_id = TurnId::new();
-        let started_at = now_secs();
-        let started_ms = now_ms();
-        let mut turn = Turn {
-            id: turn_id.to_string(),
-            root_turn_id: Some(turn_id.to_string()),
-            items: Vec::new(),
-            items_view: TurnItemsView::NotLoaded,
-            status: TurnStatus::InProgress,
-            error: None,
-            started_at: None,
-            completed_at: None,
-            duration_ms: None,
-        };
-        reply.send(Ok(TurnStartResponse { turn: turn.clone() }));
+        reply.send(Ok(TurnStartResponse {
+            turn: new_turn(&turn_id, None),
+        }));
+        let (events, cancel) = self.open_turn(&turn_id);
+        self.record_user_message(&turn_id, &params);
 
-        let (events, cancel) = (
-            mpsc::channel(crate::limits::TURN_EVENT_QUEUE_DEPTH),
-            CancellationToken::new(),
-        );
+        let input = agent::TurnInput {
+            thread_id: self.state.meta.id,
+            turn_id,
+            settings: self.state.settings.clone(),
+            history: self.state.history.clone(),
+            resumed: self.state.resumed,
+            events,
+            cancel,
+            processes: self.processes.clone(),
+            approvals: Arc::clone(&self.approvals),
+        };
+        self.state.resumed = false;
+        agent::spawn(&self.deps.shared, input);
+    }
+
+    /// Makes `turn_id` the running turn: state, `thread/status/changed`, `turn/started`, and the
+    /// rollout's turn start. Returns where the turn's task sends its events and its token.
+    fn open_turn(&mut self, turn_id: &TurnId) -> (mpsc::Sender<TurnEvent>, CancellationToken) {
+        let started_at = now_secs();
+        let (events, received) = mpsc::channel(crate::limits::TURN_EVENT_QUEUE_DEPTH);
+        let cancel = CancellationToken::new();
         self.active = Some(ActiveTurn {
             turn_id: turn_id.clone(),
             items: Vec::new(),
             started_at,
-            started_ms,
+            started_ms: now_ms(),
             cancel: cancel.clone(),
-            events: events.1,
+            events: received,
             interrupt_replies: Vec::new(),
             last_agent_message: None,
             usage: TokenUsageBreakdown::default(),
@@ -408,28 +416,12 @@ impl Actor {
         self.state.meta.recency_at = started_at;
         self.state.meta.updated_at = started_at;
         self.publish_status();
-        turn.started_at = Some(started_at);
         self.emit(ServerNotification::TurnStarted(TurnNotification {
             thread_id: self.state.meta.id.to_string(),
-            turn,
+            turn: new_turn(turn_id, Some(started_at)),
         }));
-
-        self.record_turn_start(&turn_id, started_at);
-        self.record_user_message(&turn_id, &params);
-
-        let input = agent::TurnInput {
-            thread_id: self.state.meta.id,
-            turn_id,
-            settings: self.state.settings.clone(),
-            history: self.state.history.clone(),
-            resumed: self.state.resumed,
-            events: events.0,
-            cancel,
-            processes: self.processes.clone(),
-            approvals: Arc::clone(&self.approvals),
-        };
-        self.state.resumed = false;
-        agent::spawn(&self.deps.shared, input);
+        self.record_turn_start(turn_id, started_at);
+        (events, cancel)
     }
 
     /// `task_started`, the initial context when history is empty (so a later model turn still
@@ -760,6 +752,21 @@ async fn next_event(active: Option<&mut ActiveTurn>) -> TurnEvent {
             })),
         },
         None => std::future::pending().await,
+    }
+}
+
+/// A turn that just started (the `turn/start` answer has no start time; `turn/started` has).
+fn new_turn(turn_id: &TurnId, started_at: Option<i64>) -> Turn {
+    Turn {
+        id: turn_id.to_string(),
+        root_turn_id: Some(turn_id.to_string()),
+        items: Vec::new(),
+        items_view: TurnItemsView::NotLoaded,
+        status: TurnStatus::InProgress,
+        error: None,
+        started_at,
+        completed_at: None,
+        duration_ms: None,
     }
 }
 

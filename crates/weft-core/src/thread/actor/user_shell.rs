@@ -10,16 +10,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
-use weft_protocol::v2::{
-    ServerNotification, ThreadShellCommandResponse, TokenUsageBreakdown, Turn, TurnItemsView,
-    TurnNotification, TurnStatus,
-};
+use weft_protocol::v2::ThreadShellCommandResponse;
 
-use super::{ActiveTurn, Actor};
+use super::Actor;
 use crate::clients::Reply;
 use crate::command_exec::shell::{UserShellEnd, UserShellRun, run_user_shell};
-use crate::ids::{TurnId, now_ms, now_secs};
+use crate::ids::TurnId;
 use crate::limits::TURN_EVENT_QUEUE_DEPTH;
 use crate::thread::Command;
 use crate::turn::{TurnEvent, TurnOutcome};
@@ -90,44 +86,7 @@ impl Actor {
     fn start_shell_turn(&mut self, command: String, cwd: PathBuf, timeout: Duration) {
         self.clear_server_requests();
         let turn_id = TurnId::new();
-        let started_at = now_secs();
-        let (events, received) = mpsc::channel(TURN_EVENT_QUEUE_DEPTH);
-        let cancel = CancellationToken::new();
-        self.active = Some(ActiveTurn {
-            turn_id: turn_id.clone(),
-            items: Vec::new(),
-            started_at,
-            started_ms: now_ms(),
-            cancel: cancel.clone(),
-            events: received,
-            interrupt_replies: Vec::new(),
-            last_agent_message: None,
-            usage: TokenUsageBreakdown::default(),
-            unsettled_usage: None,
-        });
-        self.deps
-            .shared
-            .running_turns
-            .send_modify(|count| *count += 1);
-        self.state.system_error = false;
-        self.state.meta.recency_at = started_at;
-        self.state.meta.updated_at = started_at;
-        self.publish_status();
-        self.emit(ServerNotification::TurnStarted(TurnNotification {
-            thread_id: self.state.meta.id.to_string(),
-            turn: Turn {
-                id: turn_id.to_string(),
-                root_turn_id: Some(turn_id.to_string()),
-                items: Vec::new(),
-                items_view: TurnItemsView::NotLoaded,
-                status: TurnStatus::InProgress,
-                error: None,
-                started_at: Some(started_at),
-                completed_at: None,
-                duration_ms: None,
-            },
-        }));
-        self.record_turn_start(&turn_id, started_at);
+        let (events, cancel) = self.open_turn(&turn_id);
         let run = UserShellRun {
             command,
             cwd,
