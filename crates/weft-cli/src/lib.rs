@@ -54,28 +54,117 @@ fn build_core_with_drain(
     Ok((core, drain_for))
 }
 
+/// The websocket authentication flags of `app-server`, as given on the command line.
+#[derive(Debug, Default, Clone)]
+pub struct WsAuthArgs {
+    /// `--ws-auth`: `capability-token` or `signed-bearer-token`.
+    pub mode: Option<String>,
+    /// `--ws-token-file`: absolute path of the capability token.
+    pub token_file: Option<std::path::PathBuf>,
+    /// `--ws-token-sha256`: hex SHA-256 of the capability token.
+    pub token_sha256: Option<String>,
+    /// Whether any `signed-bearer-token` flag was given (`--ws-shared-secret-file`,
+    /// `--ws-issuer`, `--ws-audience`, `--ws-max-clock-skew-seconds`); weft does not support
+    /// that mode yet and refuses rather than ignore them.
+    pub signed_bearer_flags: bool,
+}
+
+impl WsAuthArgs {
+    /// The checked authentication setting.
+    ///
+    /// # Errors
+    /// An unknown or unsupported mode, a missing or unusable token.
+    pub fn resolve(&self) -> anyhow::Result<weft_server::WsAuth> {
+        use weft_server::{TokenDigest, WsAuth};
+        match self.mode.as_deref() {
+            None => {
+                if self.signed_bearer_flags {
+                    anyhow::bail!(
+                        "--ws-shared-secret-file and the other signed-bearer flags need --ws-auth signed-bearer-token"
+                    );
+                }
+                if self.token_file.is_some() || self.token_sha256.is_some() {
+                    anyhow::bail!(
+                        "--ws-token-file and --ws-token-sha256 need --ws-auth capability-token"
+                    );
+                }
+                Ok(WsAuth::Open)
+            }
+            Some("capability-token") if self.signed_bearer_flags => anyhow::bail!(
+                "--ws-shared-secret-file, --ws-issuer, --ws-audience and --ws-max-clock-skew-seconds belong to --ws-auth signed-bearer-token"
+            ),
+            Some("capability-token") => {
+                let digest = match (&self.token_file, &self.token_sha256) {
+                    (Some(path), None) => TokenDigest::from_token_file(path)?,
+                    (None, Some(hex)) => TokenDigest::from_hex(hex)?,
+                    _ => anyhow::bail!(
+                        "--ws-auth capability-token needs exactly one of --ws-token-file or --ws-token-sha256"
+                    ),
+                };
+                Ok(WsAuth::CapabilityToken(digest))
+            }
+            Some("signed-bearer-token") => {
+                anyhow::bail!(
+                    "--ws-auth signed-bearer-token is not supported yet by weft; use capability-token"
+                )
+            }
+            Some(other) => anyhow::bail!(
+                "unknown --ws-auth mode `{other}`; expected `capability-token` or `signed-bearer-token`"
+            ),
+        }
+    }
+}
+
 /// Serves the app-server protocol on the given transport until input ends or a signal.
 ///
-/// Shutdown drains (lifecycle.md R36): on SIGTERM/SIGINT the connection keeps being served,
+/// Shutdown drains (lifecycle.md R36): on SIGTERM/SIGINT the connections keep being served,
 /// requests that would start work get `Server is draining; retry after reconnecting`, and
 /// running turns finish; after `shutdown_drain_secs` (or a second signal) they are interrupted
-/// and recorded. Then the connection closes and weft exits 0. Stdin EOF drains the same way.
+/// and recorded. Then the connections close (websockets with a close frame) and weft exits 0.
+/// Stdin EOF drains the same way; a websocket listener only ends on a signal.
 ///
 /// # Errors
-/// Config, store or transport set-up failures.
+/// A bad `--listen` value, bad websocket auth flags (also: a non-loopback websocket address
+/// without auth), config, store or transport set-up failures.
 pub async fn app_server(
     home: Option<&std::path::Path>,
     overrides: &[String],
     listen: &str,
+    ws_auth: &WsAuthArgs,
 ) -> anyhow::Result<()> {
-    if listen != "stdio://" {
-        anyhow::bail!(
-            "unsupported --listen URL `{listen}`; expected `stdio://` (websocket and unix sockets come later)"
-        );
-    }
+    let listen: weft_server::Listen = listen.parse()?;
+    let ws = match listen {
+        weft_server::Listen::Stdio => None,
+        weft_server::Listen::Ws(addr) => Some((addr, ws_auth.resolve()?)),
+        weft_server::Listen::Unix(_) => {
+            anyhow::bail!("--listen unix:// is not supported yet by weft")
+        }
+        weft_server::Listen::Off => anyhow::bail!("--listen off is not supported yet by weft"),
+    };
     let (core, drain_for) = build_core_with_drain(home, overrides, |_| {})?;
     let shutdown = CancellationToken::new();
-    let mut serving = tokio::spawn(weft_server::serve_stdio(core.clone(), shutdown.clone()));
+    let serving = match ws {
+        None => tokio::spawn(weft_server::serve_stdio(core.clone(), shutdown.clone())),
+        Some((addr, auth)) => {
+            let listener = weft_server::WsListener::bind(addr, auth).await?;
+            let bound = listener
+                .local_addr()
+                .context("websocket listener address")?;
+            tracing::info!(%bound, "listening on ws://{bound}");
+            tokio::spawn(listener.serve(core.clone(), shutdown.clone()))
+        }
+    };
+    run_until_shutdown(&core, drain_for, serving, &shutdown).await;
+    Ok(())
+}
+
+/// Waits for the transport to end or a signal, drains, then stops the transport.
+async fn run_until_shutdown(
+    core: &Core,
+    drain_for: std::time::Duration,
+    mut serving: tokio::task::JoinHandle<()>,
+    shutdown: &CancellationToken,
+) {
     let mut signals = Signals::new();
     tokio::select! {
         _ = &mut serving => {
@@ -98,7 +187,6 @@ pub async fn app_server(
             core.terminate_processes().await;
         }
     }
-    Ok(())
 }
 
 /// SIGTERM and SIGINT as one stream; without signal support it never fires.

@@ -1,7 +1,7 @@
 //! The `weft` binary: flags, config, logging, wiring, exit codes.
 //!
 //! `weft app-server` serves JSON-RPC on stdio (the default transport, like `codex
-//! app-server`); `weft demo` walks through the tool loop offline on the built-in scripted model
+//! app-server`) or on a websocket listener (`--listen ws://IP:PORT`); `weft demo` walks through the tool loop offline on the built-in scripted model
 //! (an approved command, a patch, an answer) and prints it as it streams.
 
 use std::path::PathBuf;
@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 
 /// How long the runtime waits for blocking tasks (the stdin reader) at exit.
 const RUNTIME_SHUTDOWN_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
-use weft_cli::{app_server, demo, write_schema};
+use weft_cli::{WsAuthArgs, app_server, demo, write_schema};
 
 #[derive(Parser)]
 #[command(
@@ -45,9 +45,32 @@ enum Command {
 
 #[derive(clap::Args)]
 struct AppServerArgs {
-    /// Transport: `stdio://` (default).
+    /// Transport: `stdio://` (default) or `ws://IP:PORT` (websocket; port 0 picks one, logged
+    /// at info level).
     #[arg(long, default_value = "stdio://")]
     listen: String,
+    /// Websocket authentication: `capability-token` (`signed-bearer-token` is not supported
+    /// yet). Required for non-loopback `ws://` addresses.
+    #[arg(long, value_name = "MODE")]
+    ws_auth: Option<String>,
+    /// Absolute path of the file holding the capability token.
+    #[arg(long, value_name = "PATH")]
+    ws_token_file: Option<PathBuf>,
+    /// SHA-256 (hex) of the capability token, instead of `--ws-token-file`.
+    #[arg(long, value_name = "HEX")]
+    ws_token_sha256: Option<String>,
+    /// `signed-bearer-token` secret file (accepted for compatibility; that mode is refused).
+    #[arg(long, value_name = "PATH")]
+    ws_shared_secret_file: Option<PathBuf>,
+    /// `signed-bearer-token` expected issuer (accepted for compatibility).
+    #[arg(long, value_name = "ISSUER")]
+    ws_issuer: Option<String>,
+    /// `signed-bearer-token` expected audience (accepted for compatibility).
+    #[arg(long, value_name = "AUDIENCE")]
+    ws_audience: Option<String>,
+    /// `signed-bearer-token` clock skew allowance (accepted for compatibility).
+    #[arg(long, value_name = "SECONDS")]
+    ws_max_clock_skew_seconds: Option<u64>,
     #[command(subcommand)]
     command: Option<AppServerCommand>,
 }
@@ -99,9 +122,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             ..
         })) => write_schema(&out),
         Some(Command::AppServer(args)) => {
-            app_server(cli.home.as_deref(), &cli.overrides, &args.listen).await
+            let ws_auth = WsAuthArgs {
+                mode: args.ws_auth,
+                token_file: args.ws_token_file,
+                token_sha256: args.ws_token_sha256,
+                signed_bearer_flags: args.ws_shared_secret_file.is_some()
+                    || args.ws_issuer.is_some()
+                    || args.ws_audience.is_some()
+                    || args.ws_max_clock_skew_seconds.is_some(),
+            };
+            app_server(cli.home.as_deref(), &cli.overrides, &args.listen, &ws_auth).await
         }
-        None => app_server(cli.home.as_deref(), &cli.overrides, "stdio://").await,
+        None => {
+            app_server(
+                cli.home.as_deref(),
+                &cli.overrides,
+                "stdio://",
+                &WsAuthArgs::default(),
+            )
+            .await
+        }
     }
 }
 

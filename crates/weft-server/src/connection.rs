@@ -8,11 +8,12 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Semaphore;
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use weft_core::{ClientSink, Core, Identity, Reply, ReplyTo, ServerRequestAnswer};
 use weft_protocol::errors::{ALREADY_INITIALIZED, NOT_INITIALIZED};
 use weft_protocol::v1::InitializeParams;
@@ -21,7 +22,7 @@ use weft_protocol::{ClientRequest, Incoming, RequestId, RpcError};
 use crate::dispatch;
 use crate::initialize;
 use crate::limits::{FRAME_BYTES_MAX, IN_FLIGHT_REQUESTS_MAX};
-use crate::writer::{self, OptOuts};
+use crate::writer::{self, FrameOutput, OptOuts};
 
 /// Serves one connection until its input ends, a frame is too long, or `shutdown` fires.
 pub async fn serve<R, W>(core: Core, input: R, output: W, shutdown: CancellationToken)
@@ -29,11 +30,61 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
 {
+    let lines =
+        FramedRead::new(input, LinesCodec::new_with_max_length(FRAME_BYTES_MAX)).map(|line| {
+            match line {
+                Ok(line) => Ok(line),
+                Err(LinesCodecError::MaxLineLengthExceeded) => Err(FrameError::TooLong),
+                Err(LinesCodecError::Io(err)) => Err(FrameError::Failed(err.to_string())),
+            }
+        });
+    serve_frames(core, lines, writer::LineOutput(output), shutdown).await;
+}
+
+/// Why a transport stopped yielding frames.
+#[derive(Debug)]
+pub(crate) enum FrameError {
+    /// A frame over `FRAME_BYTES_MAX`; only this connection closes.
+    TooLong,
+    /// The transport failed (reason for the log).
+    Failed(String),
+}
+
+/// Serves one connection whose frames (one JSON-RPC message each) arrive on `frames` and whose
+/// answers go to `output`, until the frames end or fail, or `shutdown` fires.
+pub(crate) async fn serve_frames<S, O>(
+    core: Core,
+    frames: S,
+    output: O,
+    shutdown: CancellationToken,
+) where
+    S: Stream<Item = Result<String, FrameError>> + Unpin,
+    O: FrameOutput,
+{
     let (sink, receiver) = core.connect();
+    // Instrumented, not entered: a guard held across awaits would leak the span into other
+    // connections' tasks on the same worker thread.
     let span = tracing::info_span!("connection", client = %sink.id());
-    let _entered = span.enter();
+    run(core, sink, receiver, frames, output, shutdown)
+        .instrument(span)
+        .await;
+}
+
+async fn run<S, O>(
+    core: Core,
+    sink: ClientSink,
+    receiver: tokio::sync::mpsc::Receiver<weft_core::Outbound>,
+    mut frames: S,
+    output: O,
+    shutdown: CancellationToken,
+) where
+    S: Stream<Item = Result<String, FrameError>> + Unpin,
+    O: FrameOutput,
+{
     let opt_outs = OptOuts::default();
-    let writer = tokio::spawn(writer::run(receiver, output, Arc::clone(&opt_outs)));
+    let writer = tokio::spawn(
+        writer::run(receiver, output, Arc::clone(&opt_outs)).instrument(tracing::Span::current()),
+    );
     let mut connection = Connection {
         core: core.clone(),
         sink: sink.clone(),
@@ -41,7 +92,6 @@ where
         opt_outs,
         in_flight: Arc::new(Semaphore::new(IN_FLIGHT_REQUESTS_MAX)),
     };
-    let mut frames = FramedRead::new(input, LinesCodec::new_with_max_length(FRAME_BYTES_MAX));
     let overflowed = sink.overflowed();
     loop {
         let frame = tokio::select! {
@@ -55,14 +105,14 @@ where
                 break;
             }
             Some(Ok(line)) => connection.on_frame(&line),
-            Some(Err(LinesCodecError::MaxLineLengthExceeded)) => {
+            Some(Err(FrameError::TooLong)) => {
                 tracing::warn!(
                     max = FRAME_BYTES_MAX,
                     "frame too long; closing this connection"
                 );
                 break;
             }
-            Some(Err(LinesCodecError::Io(err))) => {
+            Some(Err(FrameError::Failed(err))) => {
                 tracing::info!(%err, "connection input failed");
                 break;
             }

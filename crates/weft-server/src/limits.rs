@@ -11,3 +11,18 @@ pub const FRAME_BYTES_MAX: usize = 16 * 1024 * 1024;
 pub const IN_FLIGHT_REQUESTS_MAX: usize = 128;
 
 const _: () = assert!(FRAME_BYTES_MAX > 6 * weft_protocol::errors::INPUT_CHARS_MAX);
+
+/// Longest HTTP request head (request line + headers) the websocket listener reads before it
+/// decides between a probe and an upgrade. Real upgrade requests are well under 1 KiB and
+/// browsers cap a head near 8–16 KiB; anything longer is refused with 431 and closed.
+pub const HTTP_HEAD_BYTES_MAX: usize = 16 * 1024;
+
+/// How long a new websocket-listener connection may take to send its HTTP head and finish the
+/// upgrade. Generous for any real client on a slow link, short enough that idle sockets cannot
+/// pile up.
+pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Websocket-listener connections open at once (probes included). Each costs a connection
+/// task, a writer and a `CLIENT_QUEUE_DEPTH` queue; a UI plus a few editors and scripts need a
+/// handful, so 256 leaves room and still bounds a runaway client. Beyond it: HTTP 503.
+pub const WS_CONNECTIONS_MAX: usize = 256;

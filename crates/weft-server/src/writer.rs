@@ -1,5 +1,5 @@
 //! The one writer of a connection: drains the client's outbound queue, serialises each message
-//! as one line, and honours the connection's notification opt-outs (protocol.md §2.3).
+//! as one frame (a line on stdio, a text message on a websocket), and honours the connection's notification opt-outs (protocol.md §2.3).
 
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
@@ -12,10 +12,38 @@ use weft_protocol::jsonrpc::{ErrorEnvelope, ResponseEnvelope, ServerRequestEnvel
 /// Notification methods a connection opted out of; set once at `initialize`.
 pub(crate) type OptOuts = Arc<OnceLock<HashSet<String>>>;
 
+/// Where a connection's encoded messages go: one call to `send` per message.
+pub(crate) trait FrameOutput: Send + 'static {
+    /// Queues one message; `frame` is its JSON followed by `\n`.
+    fn send(&mut self, frame: &[u8]) -> impl Future<Output = std::io::Result<()>> + Send;
+    /// Pushes everything queued to the peer.
+    fn flush(&mut self) -> impl Future<Output = std::io::Result<()>> + Send;
+    /// Called once when the connection's queue closed: flush, and close the transport if it
+    /// has a closing handshake.
+    fn finish(&mut self) -> impl Future<Output = ()> + Send;
+}
+
+/// Newline-delimited JSON over a byte stream (stdio).
+pub(crate) struct LineOutput<W>(pub(crate) W);
+
+impl<W: AsyncWrite + Unpin + Send + 'static> FrameOutput for LineOutput<W> {
+    async fn send(&mut self, frame: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(frame).await
+    }
+
+    async fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().await
+    }
+
+    async fn finish(&mut self) {
+        let _ = self.0.flush().await;
+    }
+}
+
 /// Writes every queued message until the queue closes or a write fails.
-pub(crate) async fn run<W: AsyncWrite + Unpin>(
+pub(crate) async fn run<O: FrameOutput>(
     mut receiver: mpsc::Receiver<Outbound>,
-    mut output: W,
+    mut output: O,
     opt_outs: OptOuts,
 ) {
     let mut line = Vec::with_capacity(4096);
@@ -24,7 +52,7 @@ pub(crate) async fn run<W: AsyncWrite + Unpin>(
         if !encode(&message, &opt_outs, &mut line) {
             continue;
         }
-        if let Err(err) = output.write_all(&line).await {
+        if let Err(err) = output.send(&line).await {
             tracing::info!(%err, "connection output closed");
             return;
         }
@@ -36,7 +64,7 @@ pub(crate) async fn run<W: AsyncWrite + Unpin>(
             return;
         }
     }
-    let _ = output.flush().await;
+    output.finish().await;
 }
 
 /// Serialises one message plus `\n` into `line`; false when it is not to be sent.

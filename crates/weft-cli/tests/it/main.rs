@@ -21,3 +21,4 @@ mod python_sdk;
 mod server_requests;
 mod tools;
 mod turns;
+mod websocket;
