@@ -590,6 +590,35 @@ impl Core {
         }
     }
 
+    /// `account/read`, answered with what is true for a self-hosted server: an API-key account
+    /// when the default provider is configured with a key (its `env_key` set and present, or a
+    /// bearer token in the config), no account otherwise; weft never needs an OpenAI login.
+    #[must_use]
+    pub fn account_read(&self) -> serde_json::Value {
+        let config = &self.shared.config;
+        let has_key = self
+            .shared
+            .models
+            .get(&config.model_provider)
+            .and_then(|model| model.provider())
+            .is_some_and(|provider| {
+                provider
+                    .bearer_token(&weft_model::EnvSource::process())
+                    .is_ok_and(|token| token.is_some())
+            });
+        serde_json::json!({
+            "account": has_key.then(|| serde_json::json!({"type": "apiKey"})),
+            "requiresOpenaiAuth": false,
+        })
+    }
+
+    /// `configRequirements/read`: weft reads no managed requirements (`requirements.toml`, MDM),
+    /// so there are none, which the schema spells `null`.
+    #[must_use]
+    pub fn config_requirements_read(&self) -> serde_json::Value {
+        serde_json::json!({"requirements": null})
+    }
+
     /// `config/read`: the effective config and where each key came from.
     #[must_use]
     pub fn config_read(&self, params: &ConfigReadParams) -> ConfigReadResponse {

@@ -33,6 +33,10 @@ pub(crate) async fn handle(core: &Core, sink: &ClientSink, request: ClientReques
         }
         ClientRequest::ModelList(params) => answer(reply, Ok(core.model_list(&params))),
         ClientRequest::ConfigRead(params) => answer(reply, Ok(core.config_read(&params))),
+        ClientRequest::AccountRead(_) => answer(reply, Ok(core.account_read())),
+        ClientRequest::ConfigRequirementsRead(_) => {
+            answer(reply, Ok(core.config_requirements_read()));
+        }
         ClientRequest::CommandExec(params) => core.command_exec(sink, params, reply),
         ClientRequest::CommandExecWrite(params) => {
             answer(reply, core.command_exec_write(sink.id(), params).await);

@@ -79,6 +79,13 @@ impl std::error::Error for SchemaError {
     }
 }
 
+/// Response schemas of the methods whose params are `null` in the reference (nothing to derive
+/// the response name from).
+const PARAMLESS_RESPONSES: &[(&str, &str)] = &[
+    ("configRequirements/read", "/definitions/v2/ConfigRequirementsReadResponse"),
+    ("account/logout", "/definitions/v2/LogoutAccountResponse"),
+];
+
 /// The folder with the reference material: `$WEFT_REFERENCE_DIR`, else the copy committed at
 /// `<workspace>/reference` (so a clean clone tests without anything outside it).
 #[must_use]
@@ -208,6 +215,12 @@ impl SchemaValidator {
             .as_deref()
             .and_then(|params| params.strip_suffix("Params"))
             .map(|stem| format!("{stem}Response"))
+            .or_else(|| {
+                PARAMLESS_RESPONSES
+                    .iter()
+                    .find(|(name, _)| *name == method)
+                    .map(|(_, response)| (*response).to_owned())
+            })
             .ok_or_else(|| format!("no response schema known for `{method}`"))?;
         self.validate_pointer(&pointer, result)
             .map_err(|err| format!("{method} response: {err}"))

@@ -273,3 +273,18 @@ async fn config_overrides_apply() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn account_and_config_requirements_answer_as_a_self_hosted_server() {
+    // The Codex TUI reads both before it shows its prompt.
+    let harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let account = client.call_ok("account/read", json!({})).await;
+    assert_eq!(
+        account,
+        json!({"account": null, "requiresOpenaiAuth": false}),
+        "the mock provider has no key: no account, and no OpenAI login needed"
+    );
+    let requirements = client.call_ok("configRequirements/read", json!({})).await;
+    assert_eq!(requirements, json!({"requirements": null}));
+}
