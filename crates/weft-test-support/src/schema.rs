@@ -82,7 +82,10 @@ impl std::error::Error for SchemaError {
 /// Response schemas of the methods whose params are `null` in the reference (nothing to derive
 /// the response name from).
 const PARAMLESS_RESPONSES: &[(&str, &str)] = &[
-    ("configRequirements/read", "/definitions/v2/ConfigRequirementsReadResponse"),
+    (
+        "configRequirements/read",
+        "/definitions/v2/ConfigRequirementsReadResponse",
+    ),
     ("account/logout", "/definitions/v2/LogoutAccountResponse"),
 ];
 
