@@ -133,3 +133,46 @@ async fn hanging_stream_hits_the_idle_timeout() {
         "stream disconnected before completion: idle timeout waiting for SSE"
     );
 }
+
+/// Issue 16, fault 4: an interrupt while the provider has accepted the request but sent no
+/// headers yet is an interruption, not a failed turn.
+#[tokio::test]
+async fn an_interrupt_before_the_response_headers_reports_interrupted() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (accepted, mut accepted_rx) = tokio::sync::mpsc::channel::<()>(4);
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+            let _ = accepted.send(()).await;
+        }
+    });
+    let harness =
+        crate::harness::Harness::start_with(&format!("base_url = \"http://{addr}/v1\"")).await;
+    let mut client = harness.connect().await;
+    let thread_id = crate::harness::start_thread(&mut client, serde_json::json!({})).await;
+    let turn_id = crate::harness::start_turn(&mut client, &thread_id, "hello?").await;
+    accepted_rx
+        .recv()
+        .await
+        .expect("the request reached the silent provider");
+    let id = client
+        .send_request(
+            "turn/interrupt",
+            serde_json::json!({"threadId": thread_id, "turnId": turn_id}),
+        )
+        .await;
+    let (response, _) = client.response_to(id).await;
+    assert_eq!(response["result"], serde_json::json!({}));
+    let (completed, before) = client.wait_for("turn/completed").await;
+    assert_eq!(completed["params"]["turn"]["status"], "interrupted");
+    assert_eq!(
+        completed["params"]["turn"]["error"],
+        serde_json::Value::Null
+    );
+    assert!(
+        before.iter().all(|message| message["method"] != "error"),
+        "no error notification: {before:?}"
+    );
+}

@@ -263,9 +263,17 @@ impl Turn<'_> {
             .model(&self.input.settings.model_provider)
             .map_err(SampleError::Model)?;
         let mut stream = tokio::select! {
+            biased;
             () = self.input.cancel.cancelled() => return Err(SampleError::Interrupted),
-            stream = model.stream(&request, Some(self.input.cancel.clone())) => {
-                stream.map_err(SampleError::Model)?
+            stream = model.stream(&request, Some(self.input.cancel.clone())) => match stream {
+                Ok(stream) => stream,
+                // The client saw the token before the headers came: that is the interrupt, not a
+                // failure of the request (issue 16, fault 4).
+                Err(ModelError::Interrupted) => return Err(SampleError::Interrupted),
+                Err(_) if self.input.cancel.is_cancelled() => {
+                    return Err(SampleError::Interrupted);
+                }
+                Err(error) => return Err(SampleError::Model(error)),
             }
         };
         let mut state = SampleState::default();
