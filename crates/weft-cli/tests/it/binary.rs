@@ -221,6 +221,43 @@ async fn openai_provider_uses_the_api_key() {
     assert!(child.wait().await.unwrap().success());
 }
 
+/// The real binary on a fresh home against `mock`, initialised, with one thread in a fresh
+/// workspace under `never` + `danger-full-access` (commands run unsandboxed, so what a test
+/// measures is the process engine, not the sandbox). Returns everything the test must keep.
+struct UnsandboxedThread {
+    home: tempfile::TempDir,
+    work: tempfile::TempDir,
+    child: Child,
+    client: WireClient<ChildStdout, ChildStdin>,
+    thread_id: String,
+}
+
+async fn unsandboxed_thread(mock: &MockResponses) -> UnsandboxedThread {
+    let home = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        config_toml(&mock.base_url(), ""),
+    )
+    .unwrap();
+    let (child, mut client) = spawn(home.path());
+    client.initialize("weft-binary-test").await;
+    let thread = client
+        .call_ok(
+            "thread/start",
+            json!({"cwd": work.path().display().to_string(), "approvalPolicy": "never", "sandbox": "danger-full-access"}),
+        )
+        .await;
+    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
+    UnsandboxedThread {
+        home,
+        work,
+        child,
+        client,
+        thread_id,
+    }
+}
+
 /// `VmRSS` or `VmHWM` of a process, in bytes.
 fn memory_of(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -236,23 +273,14 @@ fn memory_of(pid: u32, field: &str) -> u64 {
 async fn a_command_printing_1_gib_keeps_weft_memory_bounded() {
     let mock = MockResponses::start().await;
     mock.set_run_yield_ms(30_000);
-    let home = tempfile::tempdir().unwrap();
-    let work = tempfile::tempdir().unwrap();
-    std::fs::write(
-        home.path().join("config.toml"),
-        config_toml(&mock.base_url(), ""),
-    )
-    .unwrap();
-    let (child, mut client) = spawn(home.path());
+    let UnsandboxedThread {
+        child,
+        mut client,
+        thread_id,
+        home: _home,
+        work: _work,
+    } = unsandboxed_thread(&mock).await;
     let pid = child.id().unwrap();
-    client.initialize("weft-binary-test").await;
-    let thread = client
-        .call_ok(
-            "thread/start",
-            json!({"cwd": work.path().display().to_string(), "approvalPolicy": "never", "sandbox": "danger-full-access"}),
-        )
-        .await;
-    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
     let before = memory_of(pid, "VmRSS:");
     let id = client
         .send_request(
@@ -297,13 +325,6 @@ async fn a_command_printing_1_gib_keeps_weft_memory_bounded() {
 #[tokio::test]
 async fn background_commands_end_with_the_server() {
     let mock = MockResponses::start().await;
-    let home = tempfile::tempdir().unwrap();
-    let work = tempfile::tempdir().unwrap();
-    std::fs::write(
-        home.path().join("config.toml"),
-        config_toml(&mock.base_url(), ""),
-    )
-    .unwrap();
     let marker = format!("weft-shutdown-{}", std::process::id());
     mock.push(Script::function_call(
         "exec_command",
@@ -311,15 +332,13 @@ async fn background_commands_end_with_the_server() {
         json!({"cmd": format!("exec -a {marker} sleep 1000"), "login": false, "yield_time_ms": 250})
             .to_string(),
     ));
-    let (mut child, mut client) = spawn(home.path());
-    client.initialize("weft-binary-test").await;
-    let thread = client
-        .call_ok(
-            "thread/start",
-            json!({"cwd": work.path().display().to_string(), "approvalPolicy": "never", "sandbox": "danger-full-access"}),
-        )
-        .await;
-    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
+    let UnsandboxedThread {
+        mut child,
+        mut client,
+        thread_id,
+        home: _home,
+        work: _work,
+    } = unsandboxed_thread(&mock).await;
     let id = client
         .send_request(
             "turn/start",
