@@ -11,6 +11,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use weft_core::CoreConfig;
+use weft_core::config::THREAD_UNLOAD_DELAY_DEFAULT;
 use weft_model::{HttpModelClient, ModelClient, ProviderConfig, ScriptedModelClient};
 use weft_protocol::v2::{
     ApprovalPolicyName, AskForApproval, ReasoningSummary, SandboxMode, SandboxPolicy,
@@ -37,6 +38,7 @@ struct ConfigFile {
     instructions: Option<String>,
     model_instructions_file: Option<PathBuf>,
     shutdown_drain_secs: Option<u64>,
+    thread_unload_delay_secs: Option<u64>,
     #[serde(default)]
     sandbox_workspace_write: SandboxWorkspaceWrite,
     #[serde(default)]
@@ -210,6 +212,9 @@ pub fn resolve(home: PathBuf, table: &toml::Table) -> anyhow::Result<Resolved> {
             include_apply_patch_tool: file.include_apply_patch_tool,
             include_plan_tool: file.include_plan_tool,
             sandbox_support: weft_sandbox::support(),
+            thread_unload_delay: file
+                .thread_unload_delay_secs
+                .map_or(THREAD_UNLOAD_DELAY_DEFAULT, std::time::Duration::from_secs),
         },
         models,
         shutdown_drain: file

@@ -63,6 +63,10 @@ pub struct ClientSink {
     sender: mpsc::Sender<Outbound>,
     /// Cancelled when the client overflowed its queue; the server closes the connection.
     overflowed: CancellationToken,
+    /// Cancelled when the connection closed: threads stop counting it as a subscriber at once,
+    /// even before their `ClientGone` arrives (R4). The queue itself stays open until every
+    /// holder of the sink lets go, so this is what "closed" means to the core.
+    departed: CancellationToken,
 }
 
 impl ClientSink {
@@ -119,10 +123,15 @@ impl ClientSink {
         self.overflowed.clone()
     }
 
-    /// True once the receiving side is gone.
+    /// True once the connection closed (or its queue's receiving side is gone).
     #[must_use]
     pub fn is_closed(&self) -> bool {
-        self.sender.is_closed()
+        self.departed.is_cancelled() || self.sender.is_closed()
+    }
+
+    /// Marks the connection closed.
+    pub(crate) fn depart(&self) {
+        self.departed.cancel();
     }
 }
 
@@ -166,6 +175,7 @@ impl Clients {
                 id,
                 sender,
                 overflowed: CancellationToken::new(),
+                departed: CancellationToken::new(),
             },
             receiver,
         )
@@ -177,8 +187,9 @@ impl Clients {
     }
 
     /// Forgets a client.
-    pub(crate) fn disconnect(&self, id: ClientId) {
-        self.lock().remove(&id);
+    pub(crate) fn disconnect(&self, sink: &ClientSink) {
+        sink.depart();
+        self.lock().remove(&sink.id);
     }
 
     /// Sends a notification to every client; drops clients that are gone or too slow.

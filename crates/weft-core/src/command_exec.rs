@@ -272,12 +272,12 @@ fn plan_checks(params: &CommandExecParams) -> Result<Option<u64>, RpcError> {
 /// Validates `command/exec` params and resolves the defaults (cwd, sandbox, cap, timeout).
 fn plan(params: CommandExecParams, core: &Core) -> Result<Plan, RpcError> {
     let timeout_ms = plan_checks(&params)?;
-    let shared = core.shared();
-    let server_cwd = shared.config.server_cwd.clone();
+    let config = &core.services().config;
+    let server_cwd = config.server_cwd.clone();
     let cwd = params
         .cwd
         .as_deref()
-        .map_or_else(|| server_cwd.clone(), |cwd| shared.absolute_cwd(cwd).into());
+        .map_or_else(|| server_cwd.clone(), |cwd| config.absolute_cwd(cwd).into());
     let env = params
         .env
         .unwrap_or_default()
@@ -300,7 +300,7 @@ fn plan(params: CommandExecParams, core: &Core) -> Result<Plan, RpcError> {
         },
         sandbox: params
             .sandbox_policy
-            .unwrap_or_else(|| shared.config.sandbox_policy_for(shared.config.sandbox_mode)),
+            .unwrap_or_else(|| config.sandbox_policy_for(config.sandbox_mode)),
         sandbox_cwd: server_cwd,
         process_id: params.process_id,
         // `tty` implies both (the reference's rule).

@@ -49,7 +49,15 @@ pub struct CoreConfig {
     /// Whether this kernel can enforce the sandbox, probed once at start. Without it,
     /// sandboxed commands are refused (never run unsandboxed) and clients get a `configWarning`.
     pub sandbox_support: weft_sandbox::Support,
+    /// `thread_unload_delay_secs`: how long a loaded thread with no subscribers and nothing
+    /// running stays in memory before it is unloaded (lifecycle.md R12, R13; default
+    /// [`THREAD_UNLOAD_DELAY_DEFAULT`]).
+    pub thread_unload_delay: std::time::Duration,
 }
+
+/// The reference 0.169.0's unload delay: its README documents 60 s and its `unload` transcript
+/// shows `thread/closed` 60 s after `thread/unsubscribe` (the seed's 30 minutes is `1800`).
+pub const THREAD_UNLOAD_DELAY_DEFAULT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Settings of one thread; `turn/start` overrides stick for later turns.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,6 +103,17 @@ impl CoreConfig {
             self.workspace_write.clone()
         } else {
             SandboxPolicy::from_mode(mode)
+        }
+    }
+
+    /// An absolute cwd: relative paths resolve against the server's cwd.
+    #[must_use]
+    pub fn absolute_cwd(&self, cwd: &str) -> String {
+        let path = std::path::Path::new(cwd);
+        if path.is_absolute() {
+            path.display().to_string()
+        } else {
+            self.server_cwd.join(path).display().to_string()
         }
     }
 

@@ -21,11 +21,14 @@ pub mod limits;
 mod persist;
 mod reads;
 mod server_requests;
+mod services;
 mod thread;
 pub mod turn;
 
 pub use clients::{ClientId, ClientSink, Outbound, Reply, ReplyTo};
 pub use config::{CoreConfig, ThreadSettings};
-pub use core::{Core, Identity};
+pub use core::Core;
 pub use error::CoreError;
+pub use reads::ColdResume;
 pub use server_requests::{OutgoingRequest, ServerRequestAnswer};
+pub use services::Identity;

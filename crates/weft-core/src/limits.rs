@@ -62,3 +62,7 @@ pub const HISTORY_PAGE_MAX: u32 = 1000;
 
 const _: () = assert!(HISTORY_PAGE_DEFAULT <= HISTORY_PAGE_MAX);
 const _: () = assert!(TURN_EVENT_QUEUE_DEPTH >= 2);
+
+/// How long an unloading thread may take to stop (its background commands ended, its rollout
+/// synced) before the unload is given up and the thread stays loaded (lifecycle.md R17, R18).
+pub const THREAD_SHUTDOWN_WAIT: Duration = Duration::from_secs(10);

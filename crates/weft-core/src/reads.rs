@@ -1,16 +1,13 @@
 //! Requests that read history or load a stored thread: `thread/list`, `thread/read`,
 //! `thread/turns/list`, `thread/items/list`, `thread/resume`.
 
-use std::sync::Arc;
-
 use serde_json::Value;
 use weft_protocol::RpcError;
 use weft_protocol::v2::{
-    ItemBody, SandboxPolicy, ServerNotification, SessionSource, SortDirection, Thread,
-    ThreadItemEntry, ThreadItemsListParams, ThreadItemsListResponse, ThreadListParams,
-    ThreadListResponse, ThreadReadParams, ThreadReadResponse, ThreadResumeParams, ThreadStatus,
-    ThreadStatusChangedNotification, ThreadTurnsListParams, ThreadTurnsListResponse, Turn,
-    TurnItemsView,
+    ItemBody, SortDirection, Thread, ThreadItemEntry, ThreadItemsListParams,
+    ThreadItemsListResponse, ThreadListParams, ThreadListResponse, ThreadReadParams,
+    ThreadReadResponse, ThreadResumeParams, ThreadStatus, ThreadTurnsListParams,
+    ThreadTurnsListResponse, Turn, TurnItemsView,
 };
 use weft_store::{ListQuery, RolloutDigest, RolloutWriter, ThreadRow};
 
@@ -18,8 +15,9 @@ use crate::clients::{ClientSink, Reply};
 use crate::core::Core;
 use crate::ids::ThreadId;
 use crate::limits::{HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX};
-use crate::thread::state::{ThreadMeta, ThreadState, normalize_stale_turns};
-use crate::thread::{ActorDeps, Command, spawn};
+use crate::thread::registry::{Busy, SendRefused, too_many_loaded};
+use crate::thread::state::{ThreadState, normalize_stale_turns};
+use crate::thread::{Command, Origin, build, launch};
 
 impl Core {
     /// `thread/list`: a page from the index, with live status for loaded threads.
@@ -39,20 +37,21 @@ impl Core {
                 weft_protocol::errors::ORIGINATOR_FILTER_UNSUPPORTED,
             ));
         }
-        let shared = self.shared();
+        let services = self.services();
+        let config = &services.config;
         let mut params = params;
         params.cwd = params.cwd.map(|filter| match filter {
             weft_protocol::v2::CwdFilter::One(cwd) => {
-                weft_protocol::v2::CwdFilter::One(shared.absolute_cwd(&cwd))
+                weft_protocol::v2::CwdFilter::One(config.absolute_cwd(&cwd))
             }
             weft_protocol::v2::CwdFilter::Many(cwds) => weft_protocol::v2::CwdFilter::Many(
-                cwds.iter().map(|cwd| shared.absolute_cwd(cwd)).collect(),
+                cwds.iter().map(|cwd| config.absolute_cwd(cwd)).collect(),
             ),
         });
-        let provider = shared.config.model_provider.clone();
+        let provider = config.model_provider.clone();
         let query = ListQuery::from_params(&params, provider.clone())
             .map_err(|err| RpcError::invalid_params(err.to_string()))?;
-        let page = shared
+        let page = services
             .persistence
             .list(query)
             .await
@@ -73,7 +72,7 @@ impl Core {
     }
 
     async fn live_status(&self, id: ThreadId) -> Option<ThreadStatus> {
-        let handle = self.shared().thread_handle(id)?;
+        let handle = self.services().registry.handle(id)?;
         handle.ask(|reply| Command::Status { reply }).await.ok()
     }
 
@@ -100,19 +99,23 @@ impl Core {
         raw_id: &str,
         include_turns: bool,
     ) -> Result<Thread, RpcError> {
-        if let Some(handle) = self.shared().thread_handle(id) {
-            return handle
+        // A thread that unloads while the read waits drops the question; the read then falls
+        // back to disk like any read of a thread that is not loaded.
+        if let Some(handle) = self.services().registry.handle(id)
+            && let Ok(answer) = handle
                 .ask(|reply| Command::Read {
                     include_turns,
                     reply,
                 })
-                .await?;
+                .await
+        {
+            return answer;
         }
         let row = self
             .stored_row(id)
             .await?
             .ok_or_else(|| RpcError::thread_not_loaded(raw_id))?;
-        let mut thread = row.to_thread(&self.shared().config.model_provider);
+        let mut thread = row.to_thread(&self.services().config.model_provider);
         if include_turns {
             let rollout = self.load_rollout(&row).await?;
             thread.turns = rollout.turns;
@@ -122,7 +125,7 @@ impl Core {
     }
 
     async fn stored_row(&self, id: ThreadId) -> Result<Option<ThreadRow>, RpcError> {
-        self.shared()
+        self.services()
             .persistence
             .find(id)
             .await
@@ -130,7 +133,7 @@ impl Core {
     }
 
     async fn load_rollout(&self, row: &ThreadRow) -> Result<RolloutDigest, RpcError> {
-        self.shared()
+        self.services()
             .persistence
             .load(row.rollout_path.clone())
             .await
@@ -213,189 +216,148 @@ impl Core {
         })
     }
 
-    /// `thread/resume`: rejoin a loaded thread through its actor, or load it from disk (cold).
-    pub async fn thread_resume(&self, sink: &ClientSink, params: ThreadResumeParams, reply: Reply) {
+    /// `thread/resume`, the part that must keep the caller's request order: a loaded thread is
+    /// rejoined through its actor at once (R21); a thread that is not loaded comes back as a
+    /// [`ColdResume`] for the caller to run (it reads the disk).
+    #[must_use]
+    pub fn thread_resume(
+        &self,
+        sink: &ClientSink,
+        params: ThreadResumeParams,
+        reply: Reply,
+    ) -> Option<ColdResume> {
         if let Err(err) = self.refuse_if_draining() {
-            return reply.send::<()>(Err(err));
+            reply.send::<()>(Err(err));
+            return None;
         }
-        let include_turns = !params.exclude_turns.unwrap_or(false);
         let id = match ThreadId::parse(&params.thread_id) {
             Ok(id) => id,
-            Err(err) => return reply.send::<()>(Err(RpcError::invalid_session_id(&err))),
+            Err(err) => {
+                reply.send::<()>(Err(RpcError::invalid_session_id(&err)));
+                return None;
+            }
         };
-        let shared = self.shared();
-        if let Some(handle) = shared.thread_handle(id) {
-            let command = Command::Resume {
+        let include_turns = !params.exclude_turns.unwrap_or(false);
+        let rejoin = Command::Resume {
+            sink: sink.clone(),
+            reply: reply.clone(),
+            include_turns,
+        };
+        match self.services().registry.send(id, rejoin) {
+            Ok(()) => None,
+            Err(SendRefused::NotLoaded) => Some(ColdResume {
+                core: self.clone(),
                 sink: sink.clone(),
-                reply: reply.clone(),
-                include_turns,
-            };
-            if let Err(err) = handle.send(command) {
-                reply.send::<()>(Err(err));
+                id,
+                params,
+                reply,
+            }),
+            Err(refused) => {
+                reply.send::<()>(Err(refused.into_rpc(id, RpcError::thread_closing_resume)));
+                None
             }
-            return;
         }
-        let row = match self.stored_row(id).await {
-            Ok(Some(row)) if row.archived => {
-                return reply.send::<()>(Err(RpcError::invalid_request(format!(
+    }
+}
+
+/// A `thread/resume` of a thread that was not loaded: read it from disk, start its runtime,
+/// answer. Run with [`ColdResume::run`].
+#[derive(Debug)]
+pub struct ColdResume {
+    core: Core,
+    sink: ClientSink,
+    id: ThreadId,
+    params: ThreadResumeParams,
+    reply: Reply,
+}
+
+impl ColdResume {
+    /// Loads the thread and answers. When another load of the same thread is under way it waits
+    /// for that one and rejoins; a thread that started closing meanwhile gets the closing text.
+    pub async fn run(self) {
+        let Self {
+            core,
+            sink,
+            id,
+            params,
+            reply,
+        } = self;
+        let include_turns = !params.exclude_turns.unwrap_or(false);
+        let services = core.services();
+        let registry = &services.registry;
+        let guard = loop {
+            match registry.begin_load(id) {
+                Ok(guard) => break guard,
+                Err(Busy::Loading(mut done)) => {
+                    let _ = done.changed().await;
+                }
+                Err(Busy::Loaded) => {
+                    let rejoin = Command::Resume {
+                        sink: sink.clone(),
+                        reply: reply.clone(),
+                        include_turns,
+                    };
+                    if let Err(refused) = registry.send(id, rejoin) {
+                        if refused == SendRefused::NotLoaded {
+                            continue;
+                        }
+                        reply
+                            .send::<()>(Err(refused.into_rpc(id, RpcError::thread_closing_resume)));
+                    }
+                    return;
+                }
+                Err(Busy::Closing) => {
+                    let id = id.to_string();
+                    return reply.send::<()>(Err(RpcError::thread_closing_resume(&id)));
+                }
+                Err(Busy::Full) => return reply.send::<()>(Err(too_many_loaded())),
+            }
+        };
+        let loaded = match core.load_stored(id, &params).await {
+            Ok(loaded) => loaded,
+            Err(err) => return reply.send::<()>(Err(err)),
+        };
+        let (state, writer) = loaded;
+        let origin = Origin::Resumed {
+            sink,
+            reply: reply.clone(),
+            include_turns,
+        };
+        if let Err(err) = launch(services, state, Some(writer), origin, |handle| {
+            Ok(guard.finish(handle))
+        }) {
+            reply.send::<()>(Err(err));
+        }
+    }
+}
+
+impl Core {
+    /// Reads a stored thread for a cold resume: its state and its rollout opened for appending.
+    async fn load_stored(
+        &self,
+        id: ThreadId,
+        params: &ThreadResumeParams,
+    ) -> Result<(ThreadState, RolloutWriter), RpcError> {
+        let row = match self.stored_row(id).await? {
+            Some(row) if row.archived => {
+                return Err(RpcError::invalid_request(format!(
                     "session {id} is archived. Run `codex unarchive {id}` to unarchive it first."
-                ))));
+                )));
             }
-            Ok(Some(row)) => row,
-            Ok(None) => {
-                return reply.send::<()>(Err(RpcError::no_rollout_found(&params.thread_id)));
-            }
-            Err(err) => return reply.send::<()>(Err(err)),
+            Some(row) => row,
+            None => return Err(RpcError::no_rollout_found(&params.thread_id)),
         };
-        let state = match self.load_rollout(&row).await {
-            Ok(rollout) => self.state_from_rollout(&row, rollout, &params),
-            Err(err) => return reply.send::<()>(Err(err)),
-        };
+        let rollout = self.load_rollout(&row).await?;
+        let state = build::from_rollout(&self.services().config, &row, rollout, params);
         let path = row.rollout_path.clone();
         let opened = tokio::task::spawn_blocking(move || RolloutWriter::open_append(&path))
             .await
             .map_err(|err| err.to_string())
             .and_then(|opened| opened.map_err(|err| err.to_string()));
-        let writer = match opened {
-            Ok(writer) => writer,
-            Err(err) => {
-                let message = format!("error resuming thread: {err}");
-                return reply.send::<()>(Err(RpcError::internal(message)));
-            }
-        };
-        let handle = spawn(
-            state,
-            Some(writer),
-            ActorDeps {
-                shared: Arc::clone(shared),
-            },
-        );
-        let handle = match shared.register_or_existing(handle) {
-            Ok(handle) => handle,
-            Err(err) => return reply.send::<()>(Err(err)),
-        };
-        shared
-            .clients
-            .broadcast(&Arc::new(ServerNotification::ThreadStatusChanged(
-                ThreadStatusChangedNotification {
-                    thread_id: id.to_string(),
-                    status: ThreadStatus::Idle,
-                },
-            )));
-        let command = Command::Resume {
-            sink: sink.clone(),
-            reply: reply.clone(),
-            include_turns,
-        };
-        if let Err(err) = handle.send(command) {
-            reply.send::<()>(Err(err));
+        match opened {
+            Ok(writer) => Ok((state, writer)),
+            Err(err) => Err(RpcError::internal(format!("error resuming thread: {err}"))),
         }
-    }
-
-    fn state_from_rollout(
-        &self,
-        row: &ThreadRow,
-        rollout: RolloutDigest,
-        params: &ThreadResumeParams,
-    ) -> ThreadState {
-        let shared = self.shared();
-        let meta = &rollout.meta;
-        let mut overrides = params.settings.clone();
-        let context = rollout.last_turn_context.as_ref();
-        let stored = |key: &str| {
-            context
-                .and_then(|ctx| ctx.get(key))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        overrides.model = overrides.model.or_else(|| rollout.last_model.clone());
-        overrides.model_provider = overrides
-            .model_provider
-            .or_else(|| meta.model_provider.clone());
-        overrides.cwd = overrides
-            .cwd
-            .or_else(|| stored("cwd"))
-            .or_else(|| Some(meta.cwd.clone()));
-        if overrides.approval_policy.is_none() {
-            overrides.approval_policy = stored("approval_policy")
-                .and_then(|policy| serde_json::from_value(Value::String(policy)).ok());
-        }
-        overrides.base_instructions = overrides
-            .base_instructions
-            .or_else(|| meta.base_instructions.clone());
-        let mut settings = shared.settings_for(&overrides);
-        if params.settings.sandbox.is_none()
-            && let Some(policy) = context
-                .and_then(|ctx| ctx.get("sandbox_policy"))
-                .and_then(stored_sandbox)
-        {
-            settings.sandbox = policy;
-        }
-        let mut turns = rollout.turns;
-        normalize_stale_turns(&mut turns, None);
-        let usage = rollout.last_token_usage.map(|usage| {
-            (
-                usage,
-                turns.last().map(|turn| turn.id.clone()).unwrap_or_default(),
-            )
-        });
-        ThreadState {
-            meta: ThreadMeta {
-                id: ThreadId::from_uuid(meta.id),
-                session_id: meta
-                    .session_id
-                    .clone()
-                    .unwrap_or_else(|| meta.id.to_string()),
-                created_at: meta.created_at.timestamp(),
-                updated_at: row.updated_at_ms.div_euclid(1000),
-                recency_at: row.recency_at_ms.div_euclid(1000),
-                preview: rollout.preview,
-                name: row.name.clone(),
-                path: Some(row.rollout_path.clone()),
-                ephemeral: false,
-                cli_version: meta.cli_version.clone(),
-                originator: Some(meta.originator.clone())
-                    .filter(|originator| !originator.is_empty()),
-                source: SessionSource::from_rollout(&meta.source),
-                forked_from_id: meta.forked_from_id.map(|id| id.to_string()),
-                history_mode: meta.history_mode.as_str().to_owned(),
-                pending_session_meta: None,
-            },
-            settings,
-            history: rollout.model_history,
-            turns,
-            usage,
-            system_error: false,
-            resumed: true,
-        }
-    }
-}
-
-/// The rollout's `sandbox_policy` (`{"type":"workspace-write",…}`) as a wire policy.
-fn stored_sandbox(value: &Value) -> Option<SandboxPolicy> {
-    let flag = |key: &str| value.get(key).and_then(Value::as_bool).unwrap_or(false);
-    match value.get("type").and_then(Value::as_str)? {
-        "danger-full-access" => Some(SandboxPolicy::DangerFullAccess),
-        "read-only" => Some(SandboxPolicy::ReadOnly {
-            network_access: flag("network_access"),
-        }),
-        "workspace-write" => Some(SandboxPolicy::WorkspaceWrite {
-            writable_roots: value
-                .get("writable_roots")
-                .and_then(Value::as_array)
-                .map(|roots| {
-                    roots
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            network_access: flag("network_access"),
-            exclude_tmpdir_env_var: flag("exclude_tmpdir_env_var"),
-            exclude_slash_tmp: flag("exclude_slash_tmp"),
-        }),
-        _ => None,
     }
 }
 

@@ -118,7 +118,7 @@ async fn run<S, O>(
             }
         }
     }
-    core.disconnect(sink.id());
+    core.disconnect(&sink);
     drop(connection);
     drop(sink);
     // The writer ends once every sender (request tasks, thread actors) has let go of the sink.
@@ -183,12 +183,23 @@ impl Connection {
         let Ok(permit) = Arc::clone(&self.in_flight).try_acquire_owned() else {
             return reply.send::<()>(Err(RpcError::overloaded()));
         };
-        let core = self.core.clone();
-        let sink = self.sink.clone();
-        tokio::spawn(async move {
-            dispatch::handle(&core, &sink, request, reply).await;
-            drop(permit);
-        });
+        match dispatch::in_order(&self.core, &self.sink, request, reply) {
+            dispatch::Handled::Done => {}
+            dispatch::Handled::Cold(cold) => {
+                tokio::spawn(async move {
+                    cold.run().await;
+                    drop(permit);
+                });
+            }
+            dispatch::Handled::Later(request, reply) => {
+                let core = self.core.clone();
+                let sink = self.sink.clone();
+                tokio::spawn(async move {
+                    dispatch::handle(&core, &sink, request, reply).await;
+                    drop(permit);
+                });
+            }
+        }
     }
 
     fn initialize(&mut self, params: InitializeParams, reply: Reply) {

@@ -1,12 +1,55 @@
 //! Routes a parsed request to the core and sends its answer. Methods whose answer must be
-//! ordered with thread events (`thread/start`, `thread/resume`, `turn/*`) hand the [`Reply`] to
-//! the core, which answers from the thread's actor.
+//! ordered with thread events (`thread/start`, `thread/resume`, `turn/*`, `thread/unsubscribe`,
+//! `thread/shellCommand`) hand the [`Reply`] to the core, which answers from the thread's actor;
+//! they are dispatched by [`in_order`] on the connection's reader, so one connection's requests
+//! reach a thread in the order they were sent (a `turn/interrupt` never overtakes its
+//! `turn/start`). Everything else may take its time in its own task ([`handle`]).
 
 use serde::Serialize;
-use weft_core::{ClientSink, Core, Reply};
+use weft_core::{ClientSink, ColdResume, Core, Reply};
 use weft_protocol::{ClientRequest, RpcError};
 
-/// Handles one request of an initialised connection.
+/// What [`in_order`] did with a request.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a short-lived return value, moved into a task at once; boxing would allocate per request"
+)]
+pub(crate) enum Handled {
+    /// Queued to a thread, or answered.
+    Done,
+    /// A cold `thread/resume`: reads the disk, so it runs in its own task.
+    Cold(ColdResume),
+    /// Not an ordered method: run [`handle`] in a task.
+    Later(ClientRequest, Reply),
+}
+
+/// Dispatches the thread-ordered methods without awaiting: each queues its command to the
+/// thread (or answers) before the reader takes the connection's next frame.
+pub(crate) fn in_order(
+    core: &Core,
+    sink: &ClientSink,
+    request: ClientRequest,
+    reply: Reply,
+) -> Handled {
+    match request {
+        ClientRequest::ThreadStart(params) => core.thread_start(sink, params, reply),
+        ClientRequest::ThreadResume(params) => {
+            if let Some(cold) = core.thread_resume(sink, params, reply) {
+                return Handled::Cold(cold);
+            }
+        }
+        ClientRequest::TurnStart(params) => core.turn_start(params, reply),
+        ClientRequest::TurnInterrupt(params) => core.turn_interrupt(params, reply),
+        ClientRequest::ThreadUnsubscribe(params) => {
+            core.thread_unsubscribe(sink.id(), params, reply);
+        }
+        ClientRequest::ThreadShellCommand(params) => core.thread_shell_command(params, reply),
+        other => return Handled::Later(other, reply),
+    }
+    Handled::Done
+}
+
+/// Handles one request of an initialised connection that [`in_order`] left for later.
 pub(crate) async fn handle(core: &Core, sink: &ClientSink, request: ClientRequest, reply: Reply) {
     match request {
         ClientRequest::Initialize(_) => {
@@ -15,10 +58,6 @@ pub(crate) async fn handle(core: &Core, sink: &ClientSink, request: ClientReques
                 weft_protocol::errors::ALREADY_INITIALIZED,
             )));
         }
-        ClientRequest::ThreadStart(params) => core.thread_start(sink, params, reply),
-        ClientRequest::ThreadResume(params) => core.thread_resume(sink, params, reply).await,
-        ClientRequest::TurnStart(params) => core.turn_start(params, reply),
-        ClientRequest::TurnInterrupt(params) => core.turn_interrupt(params, reply),
         ClientRequest::ThreadList(params) => answer(reply, core.thread_list(params).await),
         ClientRequest::ThreadRead(params) => answer(reply, core.thread_read(params).await),
         ClientRequest::ThreadTurnsList(params) => {
@@ -28,9 +67,6 @@ pub(crate) async fn handle(core: &Core, sink: &ClientSink, request: ClientReques
             answer(reply, core.thread_items_list(params).await)
         }
         ClientRequest::ThreadLoadedList(params) => answer(reply, core.thread_loaded_list(&params)),
-        ClientRequest::ThreadUnsubscribe(params) => {
-            answer(reply, core.thread_unsubscribe(sink.id(), params).await);
-        }
         ClientRequest::ModelList(params) => answer(reply, Ok(core.model_list(&params))),
         ClientRequest::ConfigRead(params) => answer(reply, Ok(core.config_read(&params))),
         ClientRequest::AccountRead(_) => answer(reply, Ok(core.account_read())),
@@ -47,7 +83,6 @@ pub(crate) async fn handle(core: &Core, sink: &ClientSink, request: ClientReques
         ClientRequest::CommandExecResize(params) => {
             answer(reply, core.command_exec_resize(sink.id(), params).await);
         }
-        ClientRequest::ThreadShellCommand(params) => core.thread_shell_command(params, reply),
         other => {
             let method = other.method();
             reply.send::<()>(Err(RpcError::not_supported_yet(method)));

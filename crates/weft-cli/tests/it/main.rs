@@ -21,4 +21,5 @@ mod python_sdk;
 mod server_requests;
 mod tools;
 mod turns;
+mod unload;
 mod websocket;

@@ -11,7 +11,10 @@ const QUESTIONS: &str = r#"{"questions":[{"id":"q1","header":"Pick","question":"
 
 /// Starts a Plan-mode turn whose model asks one question; returns the thread id and the
 /// server request as received.
-async fn ask_question(harness: &Harness, client: &mut Client) -> (String, Value, Vec<Value>) {
+pub(crate) async fn ask_question(
+    harness: &Harness,
+    client: &mut Client,
+) -> (String, Value, Vec<Value>) {
     let cwd = harness.home.path().display().to_string();
     let thread_id = start_thread(client, json!({"cwd": cwd})).await;
     harness.mock.push(Script::function_call(

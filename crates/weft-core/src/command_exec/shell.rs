@@ -65,23 +65,16 @@ impl Core {
                 }
             },
         };
-        let handle = match ThreadId::parse(&params.thread_id) {
+        let id = match ThreadId::parse(&params.thread_id) {
+            Ok(id) => id,
             Err(err) => return reply.send::<()>(Err(RpcError::invalid_thread_id(&err))),
-            Ok(id) => match self.shared().thread_handle(id) {
-                Some(handle) => handle,
-                None => {
-                    return reply.send::<()>(Err(RpcError::thread_not_found(&params.thread_id)));
-                }
-            },
         };
         let command = Command::UserShell {
             command,
             timeout,
             reply: reply.clone(),
         };
-        if let Err(err) = handle.send(command) {
-            reply.send::<()>(Err(err));
-        }
+        self.send_to_thread(id, command, &reply);
     }
 }
 

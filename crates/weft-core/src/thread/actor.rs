@@ -11,40 +11,40 @@ use tokio_util::sync::CancellationToken;
 use weft_protocol::RpcError;
 use weft_protocol::v2::{
     ErrorNotification, ItemBody, ItemCompletedNotification, ItemStartedNotification,
-    ServerNotification, ThreadIdNotification, ThreadItem, ThreadResumeResponse, ThreadStatus,
-    ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification, TokenUsageBreakdown,
-    Turn, TurnError, TurnItemsView, TurnNotification, TurnStartParams, TurnStartResponse,
-    TurnStatus, UnsubscribeStatus, UserInput,
+    ServerNotification, ThreadIdNotification, ThreadItem, ThreadResumeResponse,
+    ThreadStartedNotification, ThreadStatus, ThreadStatusChangedNotification,
+    ThreadTokenUsageUpdatedNotification, ThreadUnsubscribeResponse, TokenUsageBreakdown, Turn,
+    TurnError, TurnItemsView, TurnNotification, TurnStartParams, TurnStartResponse, TurnStatus,
+    UnsubscribeStatus, UserInput,
 };
 use weft_store::RolloutWriter;
 
 use crate::clients::{ClientId, ClientSink, Reply};
-use crate::core::Shared;
 use crate::ids::{TurnId, now_ms, now_secs};
 use crate::server_requests::PendingRequest;
+use crate::services::ThreadServices;
 use crate::thread::record::{self, kind};
 use crate::thread::state::{ThreadState, normalize_stale_turns};
-use crate::thread::{Command, ThreadHandle, WeakThreadHandle};
+use crate::thread::{Command, Origin, ThreadHandle, WeakThreadHandle};
 use crate::turn::context::{self, TURN_ABORTED_MARKER};
 use crate::turn::{TurnEvent, TurnOutcome, agent};
 
 mod requests;
+mod unload;
 mod usage;
 mod user_shell;
 
-/// What an actor needs from the rest of the core.
-#[derive(Debug, Clone)]
-pub(crate) struct ActorDeps {
-    pub shared: Arc<Shared>,
-}
-
-/// Spawns the actor for a loaded thread and returns its handle.
-pub(crate) fn spawn(
+/// Spawns the actor of a registered thread (registry generation `generation`), taking the
+/// commands sent to `handle`. Its first act is to announce `origin`.
+pub(super) fn spawn(
+    commands: mpsc::Receiver<Command>,
+    handle: &ThreadHandle,
     state: ThreadState,
     rollout: Option<RolloutWriter>,
-    deps: ActorDeps,
-) -> ThreadHandle {
-    let (handle, commands) = ThreadHandle::new(state.meta.id);
+    services: ThreadServices,
+    generation: u64,
+    origin: Origin,
+) {
     let status = state.status(false);
     let actor = Actor {
         state,
@@ -56,10 +56,11 @@ pub(crate) fn spawn(
         processes: weft_exec::ProcessTable::new(),
         approvals: Arc::default(),
         last_status: status,
-        deps,
+        idle: unload::IdleClock::default(),
+        generation,
+        services,
     };
-    tokio::spawn(actor.run(commands));
-    handle
+    tokio::spawn(actor.run(commands, origin));
 }
 
 struct ActiveTurn {
@@ -95,15 +96,26 @@ struct Actor {
     /// with the running turn, whose tools read and extend it.
     approvals: Arc<std::sync::Mutex<crate::turn::tools::approval::SessionApprovals>>,
     last_status: ThreadStatus,
-    deps: ActorDeps,
+    /// Since when the thread has had no subscribers and nothing running (R12).
+    idle: unload::IdleClock,
+    /// This runtime's registry generation: it removes only its own entry (R7).
+    generation: u64,
+    services: ThreadServices,
 }
 
 impl Actor {
-    async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+    /// The loop (R8): commands first, then the running turn's events, then the unload
+    /// deadline; each handled completely before the next.
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>, origin: Origin) {
         let thread_id = self.state.meta.id;
         let span = tracing::info_span!("thread", thread_id = %thread_id);
         let _entered = span.enter();
+        self.announce(origin);
         loop {
+            let subscribers = self.live_subscribers();
+            let active = self.is_active();
+            let delay = self.services.config.thread_unload_delay;
+            let deadline = self.idle.refresh(subscribers, active, delay);
             tokio::select! {
                 biased;
                 command = commands.recv() => match command {
@@ -111,26 +123,77 @@ impl Actor {
                     None => break,
                 },
                 event = next_event(self.active.as_mut()) => self.on_turn_event(event).await,
+                () = unload::sleep_until(deadline) => {
+                    if self.try_unload(&commands).await {
+                        break;
+                    }
+                }
             }
         }
         if let Some(active) = &self.active {
             active.cancel.cancel();
         }
+        // Whatever was queued after the end (answers racing the unload, reads) is answered, so
+        // no caller waits on a thread that is gone.
+        commands.close();
+        while let Ok(command) = commands.try_recv() {
+            self.refuse(command);
+        }
         tracing::debug!("thread actor stopped");
+    }
+
+    /// The first act of a new runtime: how it came to be loaded, told in the order R21 and
+    /// `thread/start` give.
+    fn announce(&mut self, origin: Origin) {
+        match origin {
+            Origin::Started { sink, reply } => {
+                // R5: a connection that left while the thread was created is not subscribed;
+                // the thread still unloads after the delay.
+                if !sink.is_closed() {
+                    self.subscribers.insert(sink.id(), sink);
+                }
+                let thread = self.state.to_wire(self.status(), Vec::new());
+                reply.send(Ok(self.state.start_response(thread.clone())));
+                self.broadcast(ServerNotification::ThreadStarted(
+                    ThreadStartedNotification { thread },
+                ));
+            }
+            Origin::Resumed {
+                sink,
+                reply,
+                include_turns,
+            } => {
+                self.broadcast(ServerNotification::ThreadStatusChanged(
+                    ThreadStatusChangedNotification {
+                        thread_id: self.state.meta.id.to_string(),
+                        status: self.last_status.clone(),
+                    },
+                ));
+                self.resume(sink, reply, include_turns);
+            }
+        }
+    }
+
+    /// Subscribers whose connection is still there.
+    fn live_subscribers(&mut self) -> usize {
+        self.subscribers.retain(|_, sink| !sink.is_closed());
+        self.subscribers.len()
+    }
+
+    /// Active in the sense of protocol.md §6.2: a turn runs or a request waits for an answer.
+    fn is_active(&self) -> bool {
+        self.active.is_some() || !self.pending.is_empty()
     }
 
     fn handle(&mut self, command: Command) {
         match command {
-            Command::Subscribe(sink) => {
-                self.subscribers.insert(sink.id(), sink);
-            }
             Command::Unsubscribe { client, reply } => {
                 let status = if self.subscribers.remove(&client).is_some() {
                     UnsubscribeStatus::Unsubscribed
                 } else {
                     UnsubscribeStatus::NotSubscribed
                 };
-                let _ = reply.send(status);
+                reply.send(Ok(ThreadUnsubscribeResponse { status }));
             }
             Command::ClientGone(client) => {
                 self.subscribers.remove(&client);
@@ -237,7 +300,7 @@ impl Actor {
         turns.extend(live);
         let thread = self.state.to_wire(self.status(), turns);
         let response = ThreadResumeResponse {
-            base: self.deps.shared.start_response(&self.state, thread),
+            base: self.state.start_response(thread),
             collaboration_mode: Some(json!({
                 "mode": "default",
                 "settings": {
@@ -315,7 +378,7 @@ impl Actor {
     }
 
     fn broadcast(&self, notification: ServerNotification) {
-        self.deps.shared.clients.broadcast(&Arc::new(notification));
+        self.services.clients.broadcast(&Arc::new(notification));
     }
 
     fn publish_status(&mut self) {
@@ -387,7 +450,7 @@ impl Actor {
             approvals: Arc::clone(&self.approvals),
         };
         self.state.resumed = false;
-        agent::spawn(&self.deps.shared, input);
+        agent::spawn(&self.services, input);
     }
 
     /// Makes `turn_id` the running turn: state, `thread/status/changed`, `turn/started`, and the
@@ -408,10 +471,7 @@ impl Actor {
             usage: TokenUsageBreakdown::default(),
             unsettled_usage: None,
         });
-        self.deps
-            .shared
-            .running_turns
-            .send_modify(|count| *count += 1);
+        self.services.running_turns.send_modify(|count| *count += 1);
         self.state.system_error = false;
         self.state.meta.recency_at = started_at;
         self.state.meta.updated_at = started_at;
@@ -427,7 +487,7 @@ impl Actor {
     /// `task_started`, the initial context when history is empty (so a later model turn still
     /// finds it first), and `turn_context`.
     fn record_turn_start(&mut self, turn_id: &TurnId, started_at: i64) {
-        let window = self.deps.shared.config.model_context_window();
+        let window = self.services.config.model_context_window();
         self.record(
             kind::EVENT_MSG,
             record::task_started(turn_id.as_str(), started_at, window),
@@ -457,7 +517,7 @@ impl Actor {
             settings.reasoning_summary = Some(summary);
         }
         if let Some(cwd) = &params.cwd {
-            settings.cwd = self.deps.shared.absolute_cwd(cwd);
+            settings.cwd = self.services.config.absolute_cwd(cwd);
         }
         if let Some(policy) = &params.approval_policy {
             settings.approval_policy = policy.clone();
@@ -714,8 +774,7 @@ impl Actor {
         self.clear_server_requests();
         self.persist_turn_end().await;
         // Counted down only once the turn is durable, so a draining shutdown waits for the fsync.
-        self.deps
-            .shared
+        self.services
             .running_turns
             .send_modify(|count| *count = count.saturating_sub(1));
     }
@@ -736,7 +795,7 @@ impl Actor {
                 Err(err) => tracing::error!(%err, "rollout fsync task failed"),
             }
         }
-        self.deps.shared.index_thread(&self.state).await;
+        self.services.persistence.index_thread(&self.state).await;
     }
 }
 

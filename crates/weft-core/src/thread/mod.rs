@@ -1,31 +1,71 @@
 //! One actor per loaded thread (style.md §6): it owns the thread's state, its subscribers and
-//! its running turn; everyone else holds a [`ThreadHandle`] and sends [`Command`]s.
+//! its running turn; everyone else reaches it through the [`registry`] and sends [`Command`]s.
+//! A thread's life: built once ([`build`]: new or from its rollout), spawned as an actor that
+//! starts by announcing itself ([`Origin`]), registered, and ended by the actor itself (idle
+//! unload, and later archive, delete), which removes its own registry entry.
 
 mod actor;
+pub(crate) mod build;
 pub(crate) mod record;
+pub(crate) mod registry;
 pub(crate) mod state;
 
 use tokio::sync::{mpsc, oneshot};
 use weft_protocol::RpcError;
-use weft_protocol::v2::{Thread, ThreadStatus, TurnStartParams, UnsubscribeStatus};
+use weft_protocol::v2::{Thread, ThreadStatus, TurnStartParams};
 
 use crate::clients::{ClientId, ClientSink, Reply};
 use crate::ids::ThreadId;
 use crate::limits::THREAD_COMMAND_QUEUE_DEPTH;
+use crate::services::ThreadServices;
+use crate::thread::state::ThreadState;
+use weft_store::RolloutWriter;
 
-pub(crate) use actor::{ActorDeps, spawn};
+/// Brings a thread's runtime to life: registers its handle with `register` (which returns the
+/// registry generation, or refuses), then starts the actor, whose first act announces
+/// `origin`. Nothing is started when registration fails, so there is nothing to roll back (R6).
+pub(crate) fn launch(
+    services: &ThreadServices,
+    state: ThreadState,
+    rollout: Option<RolloutWriter>,
+    origin: Origin,
+    register: impl FnOnce(&ThreadHandle) -> Result<u64, RpcError>,
+) -> Result<ThreadHandle, RpcError> {
+    let (handle, commands) = ThreadHandle::new(state.meta.id);
+    let generation = register(&handle)?;
+    actor::spawn(
+        commands,
+        &handle,
+        state,
+        rollout,
+        services.clone(),
+        generation,
+        origin,
+    );
+    Ok(handle)
+}
 
-/// What an actor can be asked to do. Every trigger of the actor is one of these or an event
-/// of its running turn, so one `match` shows all of them.
+/// How a thread came to be loaded; the actor's first act announces it, so every notification
+/// about a thread leaves from its actor.
+#[derive(Debug)]
+pub(crate) enum Origin {
+    /// `thread/start`: subscribe the caller (unless its connection is already gone, R5), answer,
+    /// then broadcast `thread/started`.
+    Started { sink: ClientSink, reply: Reply },
+    /// Cold resume: broadcast `thread/status/changed {idle}`, then answer as a rejoin (R21).
+    Resumed {
+        sink: ClientSink,
+        reply: Reply,
+        include_turns: bool,
+    },
+}
+
+/// What an actor can be asked to do. Every trigger of the actor is one of these, an event of
+/// its running turn or its unload deadline, so one `match` shows all of them.
 #[derive(Debug)]
 pub(crate) enum Command {
-    /// Add a subscriber (idempotent).
-    Subscribe(ClientSink),
-    /// Remove a subscriber.
-    Unsubscribe {
-        client: ClientId,
-        reply: oneshot::Sender<UnsubscribeStatus>,
-    },
+    /// Remove a subscriber; answers `thread/unsubscribe` (R3).
+    Unsubscribe { client: ClientId, reply: Reply },
     /// A client is gone: drop it from the subscribers.
     ClientGone(ClientId),
     /// Rejoin: subscribe the caller and answer `thread/resume` in the thread's event order.
@@ -117,6 +157,14 @@ impl ThreadHandle {
     #[must_use]
     pub(crate) fn id(&self) -> ThreadId {
         self.id
+    }
+
+    /// Queues a command without waiting, the raw error kept (the registry maps it).
+    pub(crate) fn try_send_raw(
+        &self,
+        command: Command,
+    ) -> Result<(), mpsc::error::TrySendError<Command>> {
+        self.commands.try_send(command)
     }
 
     /// Queues a command without waiting; a full queue is the client's overload error.

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 use weft_protocol::v2::{
-    SessionSource, Thread, ThreadEnvironment, ThreadStatus, ThreadTokenUsage, Turn, TurnStatus,
+    SessionSource, Thread, ThreadEnvironment, ThreadStartResponse, ThreadStatus, ThreadTokenUsage,
+    Turn, TurnStatus,
 };
 
 use crate::config::ThreadSettings;
@@ -123,6 +124,30 @@ impl ThreadState {
             name: meta.name.clone(),
             daybreak_enabled: None,
             turns,
+        }
+    }
+}
+
+impl ThreadState {
+    /// The `thread/start`-shaped part of start and resume results.
+    #[must_use]
+    pub(crate) fn start_response(&self, thread: Thread) -> ThreadStartResponse {
+        let settings = &self.settings;
+        ThreadStartResponse {
+            thread,
+            model: settings.model.clone(),
+            model_provider: settings.model_provider.clone(),
+            service_tier: settings.service_tier.clone(),
+            disabled_plugin_ids: Vec::new(),
+            cwd: settings.cwd.clone(),
+            runtime_workspace_roots: vec![settings.cwd.clone()],
+            instruction_sources: Vec::new(),
+            approval_policy: settings.approval_policy.clone(),
+            approvals_reviewer: settings.approvals_reviewer,
+            sandbox: settings.sandbox.clone(),
+            active_permission_profile: None,
+            reasoning_effort: settings.reasoning_effort.clone(),
+            multi_agent_mode: Some("explicitRequestOnly".to_owned()),
         }
     }
 }

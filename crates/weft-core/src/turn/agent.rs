@@ -16,9 +16,9 @@ use weft_protocol::v2::{
 };
 
 use crate::config::ThreadSettings;
-use crate::core::Shared;
 use crate::ids::{ThreadId, TurnId, now_ms};
 use crate::limits::SAMPLING_REQUESTS_PER_TURN_MAX;
+use crate::services::ThreadServices;
 use crate::turn::context::base_instructions_item;
 use crate::turn::items;
 use crate::turn::tools::{self, ToolContext};
@@ -48,14 +48,14 @@ pub struct TurnInput {
 }
 
 /// Spawns the turn task.
-pub(crate) fn spawn(shared: &Arc<Shared>, input: TurnInput) {
-    let shared = Arc::clone(shared);
+pub(crate) fn spawn(services: &ThreadServices, input: TurnInput) {
+    let services = services.clone();
     let span = tracing::info_span!("turn", turn_id = %input.turn_id);
     tokio::spawn(async move {
         let _entered = span.enter();
         let events = input.events.clone();
         let cancel = input.cancel.clone();
-        let outcome = run(&shared, input).await;
+        let outcome = run(&services, input).await;
         // The actor drains events until Finished, so this send only waits for room.
         let _ = events.send(TurnEvent::Finished(outcome)).await;
         drop(cancel);
@@ -71,14 +71,14 @@ enum SampleError {
 }
 
 struct Turn<'a> {
-    shared: &'a Shared,
+    services: &'a ThreadServices,
     input: TurnInput,
     tools: ToolContext,
     last_agent_message: Option<String>,
 }
 
-async fn run(shared: &Shared, input: TurnInput) -> TurnOutcome {
-    let home = shared.config.home.clone();
+async fn run(services: &ThreadServices, input: TurnInput) -> TurnOutcome {
+    let home = services.config.home.clone();
     let rules_home = home.clone();
     if let Ok(rules) = tokio::task::spawn_blocking(move || tools::rules::load(&rules_home)).await {
         let mut approvals = input
@@ -102,10 +102,10 @@ async fn run(shared: &Shared, input: TurnInput) -> TurnOutcome {
         ))),
         patches: Arc::default(),
         home,
-        sandbox_support: shared.config.sandbox_support.clone(),
+        sandbox_support: services.config.sandbox_support.clone(),
     };
     let mut turn = Turn {
-        shared,
+        services,
         input,
         tools,
         last_agent_message: None,
@@ -135,7 +135,8 @@ impl Turn<'_> {
     /// One sampling request with stream-layer retries. `Ok(true)` = a follow-up is needed.
     async fn sample_with_retries(&mut self) -> Result<bool, TurnOutcome> {
         let max_retries = self
-            .shared
+            .services
+            .models
             .stream_max_retries(&self.input.settings.model_provider);
         let mut attempt: u64 = 0;
         loop {
@@ -194,13 +195,13 @@ impl Turn<'_> {
             &settings.base_instructions,
         ));
         input.extend(self.input.history.iter().cloned());
-        let identity = self.shared.identity();
+        let identity = self.services.models.identity();
         ModelRequest {
             model: settings.model.clone(),
             input,
             tools: tools::spec::tools(
-                self.shared.config.include_plan_tool,
-                self.shared.config.include_apply_patch_tool,
+                self.services.config.include_plan_tool,
+                self.services.config.include_apply_patch_tool,
             ),
             parallel_tool_calls: true,
             reasoning: Some(Reasoning {
@@ -259,7 +260,8 @@ impl Turn<'_> {
     async fn sample(&mut self) -> Result<Sampled, SampleError> {
         let request = self.request();
         let model = self
-            .shared
+            .services
+            .models
             .model(&self.input.settings.model_provider)
             .map_err(SampleError::Model)?;
         let mut stream = tokio::select! {

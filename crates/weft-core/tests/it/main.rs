@@ -31,6 +31,7 @@ fn core(home: &std::path::Path) -> Core {
         include_apply_patch_tool: false,
         include_plan_tool: false,
         sandbox_support: weft_sandbox::support(),
+        thread_unload_delay: weft_core::config::THREAD_UNLOAD_DELAY_DEFAULT,
     };
     Core::new(config, std::collections::HashMap::new()).expect("core")
 }

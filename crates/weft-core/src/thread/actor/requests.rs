@@ -38,7 +38,7 @@ impl Actor {
         announce: Option<ThreadItem>,
         outgoing: Box<OutgoingRequest>,
     ) {
-        let id = self.deps.shared.server_requests.register(self.me.clone());
+        let id = self.services.server_requests.register(self.me.clone());
         let request = Arc::new(outgoing.request);
         self.pending.insert(
             id,
@@ -67,7 +67,7 @@ impl Actor {
             tracing::info!(id, client = %from, "server request already answered or cleared; answer ignored");
             return;
         };
-        self.deps.shared.server_requests.forget(id);
+        self.services.server_requests.forget(id);
         self.emit(ServerNotification::ServerRequestResolved(
             ServerRequestResolvedNotification {
                 thread_id: self.state.meta.id.to_string(),
@@ -85,7 +85,7 @@ impl Actor {
     pub(super) fn clear_server_requests(&mut self) {
         let thread_id = self.state.meta.id.to_string();
         for (id, _pending) in std::mem::take(&mut self.pending) {
-            self.deps.shared.server_requests.forget(id);
+            self.services.server_requests.forget(id);
             self.emit(ServerNotification::ServerRequestResolved(
                 ServerRequestResolvedNotification {
                     thread_id: thread_id.clone(),

@@ -44,7 +44,7 @@ impl Actor {
             &total,
         );
         self.record(kind::TOKEN_USAGE_RECORD, line);
-        let window = self.deps.shared.config.model_context_window();
+        let window = self.services.config.model_context_window();
         self.state.usage = Some((
             ThreadTokenUsage {
                 total,
@@ -65,7 +65,7 @@ impl Actor {
         };
         let turn_id = active.turn_id.to_string();
         let thread_id = self.state.meta.id.to_string();
-        let window = self.deps.shared.config.model_context_window();
+        let window = self.services.config.model_context_window();
         self.record(
             kind::EVENT_MSG,
             record::token_count(Some((&total, &last, window))),

@@ -1,0 +1,163 @@
+//! Idle unload (lifecycle.md §C, R12–R19): the clock, the closing mark, the unload steps and
+//! their outcomes; and what a stopped actor answers to commands that were still queued.
+//!
+//! The actor is the listener of R7–R11: it sees every event and every subscriber change, so it
+//! keeps the two instants R12 needs and sleeps until their deadline in its own loop. Times are
+//! `tokio::time::Instant`, so tests drive them with a paused clock.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use weft_protocol::RpcError;
+use weft_protocol::v2::{
+    ServerNotification, ThreadIdNotification, ThreadStatus, ThreadStatusChangedNotification,
+    ThreadUnsubscribeResponse, UnsubscribeStatus,
+};
+
+use super::Actor;
+use crate::limits::THREAD_SHUTDOWN_WAIT;
+use crate::thread::Command;
+use crate::thread::registry::Closing;
+
+/// Since when each of R12's two conditions has held; `None` while it does not.
+#[derive(Debug, Default)]
+pub(super) struct IdleClock {
+    no_subscribers_since: Option<Instant>,
+    inactive_since: Option<Instant>,
+}
+
+impl IdleClock {
+    /// Updates both instants from the thread's present state and returns the unload deadline:
+    /// `max(no_subscribers_since, inactive_since) + delay` once both hold (R12). A condition
+    /// that stops holding forgets its instant, so the countdown restarts when it holds again.
+    pub(super) fn refresh(
+        &mut self,
+        subscribers: usize,
+        active: bool,
+        delay: Duration,
+    ) -> Option<Instant> {
+        let now = Instant::now();
+        if subscribers == 0 {
+            self.no_subscribers_since.get_or_insert(now);
+        } else {
+            self.no_subscribers_since = None;
+        }
+        if active {
+            self.inactive_since = None;
+        } else {
+            self.inactive_since.get_or_insert(now);
+        }
+        let since = self.no_subscribers_since?.max(self.inactive_since?);
+        Some(since + delay)
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one.
+pub(super) async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Actor {
+    /// The unload deadline fired: take the closing mark (R15) and unload (R17, R18). True when
+    /// the actor must stop (unloaded, or its registry entry is no longer its own).
+    pub(super) async fn try_unload(&mut self, commands: &mpsc::Receiver<Command>) -> bool {
+        let id = self.state.meta.id;
+        let quiet = self.live_subscribers() == 0 && !self.is_active();
+        let marked = self
+            .services
+            .registry
+            .mark_closing(id, self.generation, || quiet && commands.is_empty());
+        match marked {
+            // Something arrived (a subscriber, a turn) or the rule no longer holds: the loop
+            // handles it and computes the deadline anew.
+            Closing::NotNow => return false,
+            // Another runtime of the thread, or nobody, owns the entry: this one is stale.
+            Closing::NotOurs => return true,
+            Closing::Marked => {}
+        }
+        tracing::info!("unloading idle thread");
+        // R17 (1): pending requests are dropped unresolved; nobody can answer them any more.
+        for (request_id, _pending) in std::mem::take(&mut self.pending) {
+            self.services.server_requests.forget(request_id);
+        }
+        // R17 (2): no subscribers are left to tell.
+        self.subscribers.clear();
+        // R17 (3): the runtime stops, bounded.
+        if tokio::time::timeout(THREAD_SHUTDOWN_WAIT, self.shut_down())
+            .await
+            .is_err()
+        {
+            tracing::warn!("thread {id} shutdown timed out; leaving thread loaded");
+            self.services.registry.unmark_closing(id, self.generation);
+            return false;
+        }
+        // R18: complete. The mark goes with the entry, before `thread/closed` leaves, so a client
+        // reacting to it never meets the closing error (★).
+        if self.services.registry.remove(id, self.generation) {
+            let thread_id = id.to_string();
+            self.broadcast(ServerNotification::ThreadStatusChanged(
+                ThreadStatusChangedNotification {
+                    thread_id: thread_id.clone(),
+                    status: ThreadStatus::NotLoaded,
+                },
+            ));
+            self.broadcast(ServerNotification::ThreadClosed(ThreadIdNotification {
+                thread_id,
+            }));
+        }
+        true
+    }
+
+    /// Ends the runtime: background commands, then the rollout made durable.
+    async fn shut_down(&mut self) {
+        self.processes.terminate_all().await;
+        if let Some(writer) = self.rollout.take() {
+            let synced = tokio::task::spawn_blocking(move || {
+                let mut writer = writer;
+                writer.sync()
+            })
+            .await;
+            if !matches!(synced, Ok(Ok(()))) {
+                tracing::error!("rollout fsync failed while unloading");
+            }
+        }
+    }
+
+    /// Answers a command that reached the actor after it stopped: callers waiting on a reply
+    /// get the closing error (they retry and load the thread anew); reads fall back to disk
+    /// when their answer channel closes.
+    pub(super) fn refuse(&self, command: Command) {
+        let id = self.state.meta.id.to_string();
+        match command {
+            Command::Unsubscribe { reply, .. } => reply.send(Ok(ThreadUnsubscribeResponse {
+                status: UnsubscribeStatus::NotLoaded,
+            })),
+            Command::Resume { reply, .. } => {
+                reply.send::<()>(Err(RpcError::thread_closing_resume(&id)));
+            }
+            Command::StartTurn { reply, .. }
+            | Command::Interrupt { reply, .. }
+            | Command::UserShell { reply, .. } => {
+                reply.send::<()>(Err(RpcError::thread_closing(&id)));
+            }
+            Command::TerminateProcesses { done } => {
+                let _ = done.send(());
+            }
+            Command::AnswerServerRequest { id: request_id, .. } => {
+                tracing::info!(
+                    request_id,
+                    "answer reached a thread that was unloaded; ignored"
+                );
+            }
+            Command::Read { .. }
+            | Command::Status { .. }
+            | Command::ClientGone(_)
+            | Command::InterruptRunning
+            | Command::UserShellEvent { .. } => {}
+        }
+    }
+}
