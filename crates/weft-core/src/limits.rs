@@ -66,3 +66,36 @@ const _: () = assert!(TURN_EVENT_QUEUE_DEPTH >= 2);
 /// How long an unloading thread may take to stop (its background commands ended, its rollout
 /// synced) before the unload is given up and the thread stays loaded (lifecycle.md R17, R18).
 pub const THREAD_SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
+
+/// Folder levels `skills/list` descends below a skills root (the root is level 0): the
+/// reference 0.169.0's `MAX_SCAN_DEPTH`. Skills sit one or two levels down; the bound keeps a
+/// deep tree under `.codex/skills` from turning a listing into a disk walk.
+pub const SKILL_SCAN_DEPTH_MAX: usize = 6;
+
+/// Folders `skills/list` visits under one skills root, the root included: the reference's
+/// `MAX_SKILLS_DIRS_PER_ROOT`. Past it the scan of that root stops with a logged warning; 2000
+/// folders hold hundreds of skills with their assets.
+pub const SKILL_SCAN_DIRS_MAX: usize = 2000;
+
+/// Bytes of one SKILL.md read to find its front matter. The reference reads the whole file; only
+/// the front matter matters (a name and two descriptions of at most 1024 characters), so weft
+/// reads a prefix and a multi-gigabyte SKILL.md costs 64 KiB instead of its size.
+pub const SKILL_FILE_READ_BYTES_MAX: u64 = 64 * 1024;
+
+/// Characters of a skill's `name` (the reference's `MAX_NAME_LEN`); longer is an error entry.
+pub const SKILL_NAME_CHARS_MAX: usize = 64;
+
+/// Characters of a skill's `description` and `metadata.short-description` (the reference's
+/// `MAX_DESCRIPTION_LEN`); longer is an error entry.
+pub const SKILL_DESCRIPTION_CHARS_MAX: usize = 1024;
+
+/// `cwds` of one `skills/list` request. Each cwd is a scan of up to a few roots; 256 is far more
+/// than any client asks for at once and keeps one request from queuing thousands of scans.
+pub const SKILLS_LIST_CWDS_MAX: usize = 256;
+
+// A front matter whose fields are all at their limits (4 bytes a character at worst, plus keys
+// and quoting) fits in the prefix read.
+const _: () = assert!(
+    (SKILL_FILE_READ_BYTES_MAX as usize)
+        >= 8 * (SKILL_NAME_CHARS_MAX + 2 * SKILL_DESCRIPTION_CHARS_MAX)
+);

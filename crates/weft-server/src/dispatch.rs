@@ -83,6 +83,8 @@ pub(crate) async fn handle(core: &Core, sink: &ClientSink, request: ClientReques
         ClientRequest::CommandExecResize(params) => {
             answer(reply, core.command_exec_resize(sink.id(), params).await);
         }
+        ClientRequest::SkillsList(params) => answer(reply, core.skills_list(&params).await),
+        ClientRequest::HooksList(params) => answer(reply, core.hooks_list(&params)),
         other => {
             let method = other.method();
             reply.send::<()>(Err(RpcError::not_supported_yet(method)));

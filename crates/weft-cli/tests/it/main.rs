@@ -19,6 +19,7 @@ mod lifecycle;
 mod model_failures;
 mod python_sdk;
 mod server_requests;
+mod startup;
 mod tools;
 mod turns;
 mod unload;
