@@ -182,3 +182,60 @@ async fn opted_out_notifications_are_not_sent() {
     );
     assert!(seen.iter().any(|m| m == "item/completed"));
 }
+
+#[tokio::test]
+async fn r2_lifecycle_notifications_reach_everyone_thread_events_only_subscribers() {
+    let harness = Harness::start().await;
+    let mut owner = harness.connect().await;
+    let mut bystander = harness.connect().await;
+    let thread_id = start_thread(&mut owner, json!({})).await;
+    run_turn(&mut owner, &thread_id, "hello").await;
+    let seen = drain_messages(&mut bystander).await;
+    let methods = methods(&seen);
+    assert_eq!(
+        methods,
+        vec![
+            "thread/started",
+            "thread/status/changed",
+            "thread/status/changed"
+        ],
+        "broadcasts only: {methods:?}"
+    );
+    assert_eq!(seen[0]["params"]["thread"]["id"], thread_id.as_str());
+}
+
+#[tokio::test]
+async fn r7_three_rejoins_share_one_listener_each_event_once_per_subscriber() {
+    let harness = Harness::start().await;
+    let mut owner = harness.connect().await;
+    let thread_id = start_thread(&mut owner, json!({})).await;
+    run_turn(&mut owner, &thread_id, "first").await;
+    let mut others = Vec::new();
+    for _ in 0..3 {
+        let mut client = harness.connect().await;
+        client
+            .call_ok("thread/resume", json!({"threadId": thread_id}))
+            .await;
+        // A second resume of the same connection is idempotent (R1).
+        client
+            .call_ok("thread/resume", json!({"threadId": thread_id}))
+            .await;
+        others.push(client);
+    }
+    let (ids, _) = owner.call("thread/loaded/list", json!({})).await;
+    assert_eq!(ids["result"]["data"], json!([thread_id]));
+    run_turn(&mut owner, &thread_id, "second").await;
+    for client in &mut others {
+        let (_, messages) = client.wait_for("turn/completed").await;
+        let started = messages
+            .iter()
+            .filter(|message| message["method"] == "turn/started")
+            .count();
+        let completed = messages
+            .iter()
+            .filter(|message| message["method"] == "item/completed")
+            .count();
+        assert_eq!(started, 1, "{messages:?}");
+        assert_eq!(completed, 2, "user message and reply, once each");
+    }
+}

@@ -257,3 +257,53 @@ async fn answers_to_unknown_ids_are_ignored_without_a_reply() {
     let (_, before) = client.call("thread/loaded/list", json!({})).await;
     assert!(before.is_empty(), "nothing is sent back: {before:?}");
 }
+
+#[tokio::test]
+async fn r4_a_question_outlives_the_connection_that_was_asked() {
+    let harness = Harness::start().await;
+    let mut first = harness.connect().await;
+    let (thread_id, request, _) = ask_question(&harness, &mut first).await;
+    // A goes away mid-question: the thread keeps running and the question stays pending.
+    first.close_input().await;
+    while first.try_next().await.is_some() {}
+
+    let mut second = harness.connect().await;
+    let resumed = second
+        .call_ok("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(
+        resumed["thread"]["status"],
+        json!({"type": "active", "activeFlags": ["waitingOnUserInput"]})
+    );
+    let (replayed, _) = second
+        .wait_for_server_request("item/tool/requestUserInput")
+        .await;
+    assert_eq!(replayed["id"], request["id"]);
+    assert_eq!(replayed["params"], request["params"]);
+    second
+        .answer(
+            &request["id"],
+            json!({"answers": {"q1": {"answers": ["Yes"]}}}),
+        )
+        .await;
+    let (completed, _) = second.wait_for("turn/completed").await;
+    assert_eq!(completed["params"]["turn"]["status"], "completed");
+
+    // A comes back and finds the outcome.
+    let mut again = harness.connect().await;
+    let resumed = again
+        .call_ok("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(resumed["thread"]["status"], json!({"type": "idle"}));
+    let turn = &resumed["thread"]["turns"][0];
+    assert_eq!(turn["status"], "completed");
+    let kinds: Vec<&str> = turn["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["type"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"agentMessage"), "{kinds:?}");
+    let output = last_input(&harness, 1);
+    assert_eq!(output["call_id"], "call_q");
+}
