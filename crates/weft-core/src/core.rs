@@ -33,6 +33,9 @@ pub(crate) struct Shared {
     draining: std::sync::atomic::AtomicBool,
     /// Running `command/exec` processes, by owning client.
     pub(crate) command_execs: crate::command_exec::CommandExecs,
+    /// R33: serialises what reads and rewrites stored thread state or moves rollouts
+    /// (archive, unarchive, a cold resume's read), so none sees another's half-done move.
+    thread_list_permit: tokio::sync::Semaphore,
 }
 
 /// The core's public handle: cheap to clone, one per process, created in `main`.
@@ -64,12 +67,26 @@ impl Core {
                 },
                 draining: std::sync::atomic::AtomicBool::new(false),
                 command_execs: crate::command_exec::CommandExecs::default(),
+                thread_list_permit: tokio::sync::Semaphore::new(1),
             }),
         })
     }
 
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
+    }
+
+    /// The thread-list state permit (R33).
+    pub(crate) async fn thread_list_permit(
+        &self,
+    ) -> Result<tokio::sync::SemaphorePermit<'_>, RpcError> {
+        self.shared
+            .thread_list_permit
+            .acquire()
+            .await
+            .map_err(|err| {
+                RpcError::internal(format!("failed to acquire thread list state permit: {err}"))
+            })
     }
 
     /// The services every thread uses.

@@ -11,6 +11,7 @@
 //! **Invariant:** only a thread's actor changes that thread's state.
 //! **Invariant:** an item is in the rollout before its `item/completed` leaves the actor.
 
+mod archive;
 mod catalog;
 mod clients;
 mod command_exec;

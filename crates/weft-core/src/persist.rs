@@ -106,6 +106,36 @@ impl Persistence {
         .map_err(|err| format!("store task failed: {err}"))?
     }
 
+    /// Where an active rollout goes when archived, and back (`None` for a path that is not a
+    /// rollout's).
+    pub(crate) fn archived_path(&self, rollout: &Path) -> Option<PathBuf> {
+        self.home.archived_path(rollout)
+    }
+
+    /// Where an archived rollout goes back to.
+    pub(crate) fn unarchived_path(&self, rollout: &Path) -> Option<PathBuf> {
+        self.home.unarchived_path(rollout)
+    }
+
+    /// Moves a rollout (archive, unarchive) and re-indexes it at its new place; the row keeps
+    /// its name and takes the archived flag from the folder. The move is one `rename` within the
+    /// home, so a crash leaves the file in one place or the other, never half-moved; the index is
+    /// rebuilt from the folders at the next start either way.
+    pub(crate) async fn move_rollout(
+        &self,
+        from: PathBuf,
+        to: PathBuf,
+    ) -> Result<ThreadRow, String> {
+        self.with_index(move |index| {
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent).map_err(|err| err.to_string())?;
+            }
+            std::fs::rename(&from, &to).map_err(|err| err.to_string())?;
+            index.index_rollout(&to).map_err(|err| err.to_string())
+        })
+        .await?
+    }
+
     /// One `thread/list` page.
     pub(crate) async fn list(&self, query: ListQuery) -> Result<ListPage, String> {
         self.with_index(move |index| index.list(&query).map_err(|err| err.to_string()))

@@ -338,6 +338,7 @@ impl Core {
         id: ThreadId,
         params: &ThreadResumeParams,
     ) -> Result<(ThreadState, RolloutWriter), RpcError> {
+        let _permit = self.thread_list_permit().await?;
         let row = match self.stored_row(id).await? {
             Some(row) if row.archived => {
                 return Err(RpcError::invalid_request(format!(

@@ -9,6 +9,7 @@
 )]
 
 mod architecture;
+mod archive;
 mod binary;
 mod command_exec;
 mod demo;

@@ -58,6 +58,7 @@ pub(super) fn spawn(
         last_status: status,
         idle: unload::IdleClock::default(),
         generation,
+        unload_waiters: Vec::new(),
         services,
     };
     tokio::spawn(actor.run(commands, origin));
@@ -100,6 +101,8 @@ struct Actor {
     idle: unload::IdleClock,
     /// This runtime's registry generation: it removes only its own entry (R7).
     generation: u64,
+    /// Callers of [`Command::Unload`], told once the thread is gone.
+    unload_waiters: Vec<tokio::sync::oneshot::Sender<()>>,
     services: ThreadServices,
 }
 
@@ -116,6 +119,8 @@ impl Actor {
             let active = self.is_active();
             let delay = self.services.config.thread_unload_delay;
             let deadline = self.idle.refresh(subscribers, active, delay);
+            // An unload already asked for is not raced by the idle one.
+            let deadline = deadline.filter(|_| self.unload_waiters.is_empty());
             tokio::select! {
                 biased;
                 command = commands.recv() => match command {
@@ -128,6 +133,12 @@ impl Actor {
                         break;
                     }
                 }
+            }
+            // An unload that was asked for happens once no turn runs (the interrupted turn has
+            // been recorded).
+            if !self.unload_waiters.is_empty() && self.active.is_none() {
+                self.unload_now().await;
+                break;
             }
         }
         if let Some(active) = &self.active {
@@ -218,6 +229,18 @@ impl Actor {
                 if let Some(active) = &self.active {
                     active.cancel.cancel();
                 }
+            }
+            Command::Unload { done } => {
+                // Closing from now on: nothing new subscribes or starts while the turn stops.
+                let id = self.state.meta.id;
+                let _ = self
+                    .services
+                    .registry
+                    .mark_closing(id, self.generation, || true);
+                if let Some(active) = &self.active {
+                    active.cancel.cancel();
+                }
+                self.unload_waiters.push(done);
             }
             Command::TerminateProcesses { done } => {
                 let processes = self.processes.clone();

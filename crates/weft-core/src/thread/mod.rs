@@ -92,6 +92,9 @@ pub(crate) enum Command {
     Interrupt { turn_id: String, reply: Reply },
     /// Interrupt whatever turn runs (server shutdown).
     InterruptRunning,
+    /// Unload now, whatever the idle rule says (archive, delete; R20): a running turn is
+    /// interrupted and recorded first. `done` fires once the thread is gone.
+    Unload { done: oneshot::Sender<()> },
     /// End the thread's background commands (shutdown); answered once they are gone.
     TerminateProcesses { done: oneshot::Sender<()> },
     /// A client answered one of this thread's server requests.

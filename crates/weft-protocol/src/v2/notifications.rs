@@ -31,6 +31,12 @@ pub enum ServerNotification {
     /// A thread was unloaded after being idle.
     #[serde(rename = "thread/closed")]
     ThreadClosed(ThreadIdNotification),
+    /// A thread's rollout moved to the archived folder (after the `thread/archive` answer).
+    #[serde(rename = "thread/archived")]
+    ThreadArchived(ThreadIdNotification),
+    /// An archived thread was restored (after the `thread/unarchive` answer).
+    #[serde(rename = "thread/unarchived")]
+    ThreadUnarchived(ThreadIdNotification),
     /// The goal of a thread was removed, or there is none (snapshot after resume).
     #[serde(rename = "thread/goal/cleared")]
     ThreadGoalCleared(ThreadIdNotification),
@@ -93,6 +99,8 @@ impl ServerNotification {
             Self::ThreadStarted(_) => "thread/started",
             Self::ThreadStatusChanged(_) => "thread/status/changed",
             Self::ThreadClosed(_) => "thread/closed",
+            Self::ThreadArchived(_) => "thread/archived",
+            Self::ThreadUnarchived(_) => "thread/unarchived",
             Self::ThreadGoalCleared(_) => "thread/goal/cleared",
             Self::ThreadTokenUsageUpdated(_) => "thread/tokenUsage/updated",
             Self::TurnStarted(_) => "turn/started",

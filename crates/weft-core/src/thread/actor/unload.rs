@@ -80,17 +80,7 @@ impl Actor {
             Closing::Marked => {}
         }
         tracing::info!("unloading idle thread");
-        // R17 (1): pending requests are dropped unresolved; nobody can answer them any more.
-        for (request_id, _pending) in std::mem::take(&mut self.pending) {
-            self.services.server_requests.forget(request_id);
-        }
-        // R17 (2): no subscribers are left to tell.
-        self.subscribers.clear();
-        // R17 (3): the runtime stops, bounded.
-        if tokio::time::timeout(THREAD_SHUTDOWN_WAIT, self.shut_down())
-            .await
-            .is_err()
-        {
+        if !self.tear_down().await {
             tracing::warn!("thread {id} shutdown timed out; leaving thread loaded");
             self.services.registry.unmark_closing(id, self.generation);
             return false;
@@ -98,18 +88,50 @@ impl Actor {
         // R18: complete. The mark goes with the entry, before `thread/closed` leaves, so a client
         // reacting to it never meets the closing error (★).
         if self.services.registry.remove(id, self.generation) {
-            let thread_id = id.to_string();
-            self.broadcast(ServerNotification::ThreadStatusChanged(
-                ThreadStatusChangedNotification {
-                    thread_id: thread_id.clone(),
-                    status: ThreadStatus::NotLoaded,
-                },
-            ));
+            self.broadcast_not_loaded();
             self.broadcast(ServerNotification::ThreadClosed(ThreadIdNotification {
-                thread_id,
+                thread_id: id.to_string(),
             }));
         }
         true
+    }
+
+    /// An unload asked for (archive, delete; R20; the closing mark was taken when it was asked):
+    /// the same steps as an idle
+    /// unload, a shutdown that fails or times out is logged and the unload goes on, and no
+    /// `thread/closed` (the caller announces what happened instead).
+    pub(super) async fn unload_now(&mut self) {
+        let id = self.state.meta.id;
+        if !self.tear_down().await {
+            tracing::warn!("thread {id} shutdown timed out; unloading anyway");
+        }
+        if self.services.registry.remove(id, self.generation) {
+            self.broadcast_not_loaded();
+        }
+        for done in std::mem::take(&mut self.unload_waiters) {
+            let _ = done.send(());
+        }
+    }
+
+    /// R17: pending requests dropped unresolved (nobody can answer them any more), subscribers
+    /// let go, the runtime stopped within [`THREAD_SHUTDOWN_WAIT`]. False when it timed out.
+    async fn tear_down(&mut self) -> bool {
+        for (request_id, _pending) in std::mem::take(&mut self.pending) {
+            self.services.server_requests.forget(request_id);
+        }
+        self.subscribers.clear();
+        tokio::time::timeout(THREAD_SHUTDOWN_WAIT, self.shut_down())
+            .await
+            .is_ok()
+    }
+
+    fn broadcast_not_loaded(&self) {
+        self.broadcast(ServerNotification::ThreadStatusChanged(
+            ThreadStatusChangedNotification {
+                thread_id: self.state.meta.id.to_string(),
+                status: ThreadStatus::NotLoaded,
+            },
+        ));
     }
 
     /// Ends the runtime: background commands, then the rollout made durable.
@@ -144,7 +166,7 @@ impl Actor {
             | Command::UserShell { reply, .. } => {
                 reply.send::<()>(Err(RpcError::thread_closing(&id)));
             }
-            Command::TerminateProcesses { done } => {
+            Command::TerminateProcesses { done } | Command::Unload { done } => {
                 let _ = done.send(());
             }
             Command::AnswerServerRequest { id: request_id, .. } => {

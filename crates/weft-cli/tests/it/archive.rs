@@ -1,0 +1,169 @@
+//! `thread/archive` and `thread/unarchive` (protocol.md §3, lifecycle.md R20): the rollout moves,
+//! a loaded thread is unloaded first without `thread/closed`, and everyone hears about it.
+
+use serde_json::{Value, json};
+use weft_test_support::wire::methods;
+
+use crate::harness::{Client, Harness, run_turn, start_thread};
+use crate::server_requests::ask_question;
+
+async fn list(client: &mut Client, archived: bool) -> Vec<String> {
+    let result = client
+        .call_ok("thread/list", json!({"archived": archived}))
+        .await;
+    result["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|thread| thread["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+async fn loaded(client: &mut Client) -> Value {
+    client.call_ok("thread/loaded/list", json!({})).await["data"].clone()
+}
+
+#[tokio::test]
+async fn r20_archive_of_a_loaded_thread_unloads_it_without_thread_closed() {
+    let harness = Harness::start().await;
+    let mut owner = harness.connect().await;
+    let mut watcher = harness.connect().await;
+    let thread_id = start_thread(&mut owner, json!({})).await;
+    run_turn(&mut owner, &thread_id, "hello").await;
+    let read = owner
+        .call_ok("thread/read", json!({"threadId": thread_id}))
+        .await;
+    let path = std::path::PathBuf::from(read["thread"]["path"].as_str().expect("path"));
+
+    let (response, before) = owner
+        .call("thread/archive", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(response["result"], json!({}));
+    let status = before.last().expect("status change before the answer");
+    assert_eq!(
+        status["params"],
+        json!({"threadId": thread_id, "status": {"type": "notLoaded"}})
+    );
+    let (archived, between) = owner.wait_for("thread/archived").await;
+    assert_eq!(archived["params"], json!({"threadId": thread_id}));
+    assert!(between.is_empty(), "{between:?}");
+    let (_, seen) = watcher.wait_for("thread/archived").await;
+    assert!(!methods(&seen).contains(&"thread/closed".to_owned()));
+
+    assert_eq!(loaded(&mut owner).await, json!([]));
+    assert!(!path.exists(), "moved away from sessions/");
+    let moved = harness
+        .home
+        .path()
+        .join("archived_sessions")
+        .join(path.file_name().expect("file name"));
+    assert!(moved.exists(), "{}", moved.display());
+    assert!(!list(&mut owner, false).await.contains(&thread_id));
+    assert!(list(&mut owner, true).await.contains(&thread_id));
+
+    let (response, _) = owner
+        .call("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(
+        response["error"]["message"],
+        format!(
+            "session {thread_id} is archived. Run `codex unarchive {thread_id}` to unarchive it first."
+        )
+    );
+}
+
+#[tokio::test]
+async fn unarchive_restores_the_thread_and_resume_finds_its_history() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    run_turn(&mut client, &thread_id, "hello").await;
+    client
+        .call_ok("thread/archive", json!({"threadId": thread_id}))
+        .await;
+
+    let result = client
+        .call_ok("thread/unarchive", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(result["thread"]["id"], thread_id.as_str());
+    assert_eq!(result["thread"]["status"], json!({"type": "notLoaded"}));
+    let (unarchived, _) = client.wait_for("thread/unarchived").await;
+    assert_eq!(unarchived["params"], json!({"threadId": thread_id}));
+    assert!(list(&mut client, false).await.contains(&thread_id));
+
+    let resumed = client
+        .call_ok("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(resumed["thread"]["status"], json!({"type": "idle"}));
+    assert_eq!(resumed["thread"]["turns"][0]["status"], "completed");
+    let messages = run_turn(&mut client, &thread_id, "again").await;
+    assert_eq!(
+        messages.last().expect("turn/completed")["params"]["turn"]["status"],
+        "completed"
+    );
+}
+
+#[tokio::test]
+async fn archive_needs_a_rollout_and_unarchive_an_archived_thread() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    let (response, _) = client
+        .call("thread/archive", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(
+        response["error"]["message"],
+        format!("no rollout found for thread id {thread_id}")
+    );
+    assert_eq!(
+        loaded(&mut client).await,
+        json!([thread_id]),
+        "still loaded"
+    );
+    let (response, _) = client
+        .call("thread/unarchive", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(response["error"]["code"], -32603);
+    assert_eq!(
+        response["error"]["message"],
+        format!("failed to unarchive session: no archived rollout found for thread id {thread_id}")
+    );
+    let (response, _) = client
+        .call("thread/archive", json!({"threadId": "nope"}))
+        .await;
+    assert!(
+        response["error"]["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("invalid session id: "),
+        "{response}"
+    );
+}
+
+#[tokio::test]
+async fn r20_archive_interrupts_a_waiting_turn_and_drops_its_question() {
+    let harness = Harness::start().await;
+    let mut owner = harness.connect().await;
+    let (thread_id, _request, _) = ask_question(&harness, &mut owner).await;
+    let mut other = harness.connect().await;
+    other
+        .call_ok("thread/archive", json!({"threadId": thread_id}))
+        .await;
+    // The owner saw its turn end (interrupted, question resolved) before the thread unloaded.
+    let (completed, _) = owner.wait_for("turn/completed").await;
+    assert_eq!(completed["params"]["turn"]["status"], "interrupted");
+    let (_, before) = owner.wait_for("thread/archived").await;
+    assert!(
+        before
+            .iter()
+            .any(|message| message["params"]["status"]["type"] == "notLoaded"),
+        "{before:?}"
+    );
+    other
+        .call_ok("thread/unarchive", json!({"threadId": thread_id}))
+        .await;
+    let resumed = other
+        .call_ok("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(resumed["thread"]["turns"][0]["status"], "interrupted");
+}

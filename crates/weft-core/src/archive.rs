@@ -1,0 +1,133 @@
+//! `thread/archive` and `thread/unarchive` (protocol.md §3, lifecycle.md R20, R33): the rollout
+//! moves between `sessions/` and `archived_sessions/`; a loaded thread is unloaded first.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use weft_protocol::RpcError;
+use weft_protocol::v2::{ServerNotification, ThreadIdNotification};
+
+use crate::clients::Reply;
+use crate::core::Core;
+use crate::ids::ThreadId;
+use crate::limits::{INTERRUPT_WAIT, THREAD_SHUTDOWN_WAIT};
+use crate::thread::Command;
+
+/// `{threadId}`, the params of both methods.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ThreadIdParams {
+    thread_id: String,
+}
+
+impl Core {
+    /// `thread/archive`: unload the thread if it is loaded (no `thread/closed`), move its
+    /// rollout to the archived folder, answer `{}`, then broadcast `thread/archived`.
+    pub async fn thread_archive(&self, params: Value, reply: Reply) {
+        match self.archive(params).await {
+            Ok(id) => {
+                reply.send(Ok(json!({})));
+                self.services().clients.broadcast(&std::sync::Arc::new(
+                    ServerNotification::ThreadArchived(ThreadIdNotification {
+                        thread_id: id.to_string(),
+                    }),
+                ));
+            }
+            Err(err) => reply.send::<()>(Err(err)),
+        }
+    }
+
+    /// `thread/unarchive`: move the rollout back, answer with the thread, then broadcast
+    /// `thread/unarchived`.
+    pub async fn thread_unarchive(&self, params: Value, reply: Reply) {
+        match self.unarchive(params).await {
+            Ok((id, thread)) => {
+                reply.send(Ok(json!({ "thread": thread })));
+                self.services().clients.broadcast(&std::sync::Arc::new(
+                    ServerNotification::ThreadUnarchived(ThreadIdNotification {
+                        thread_id: id.to_string(),
+                    }),
+                ));
+            }
+            Err(err) => reply.send::<()>(Err(err)),
+        }
+    }
+
+    async fn archive(&self, params: Value) -> Result<ThreadId, RpcError> {
+        let id = session_id(params)?;
+        let _permit = self.thread_list_permit().await?;
+        let services = self.services();
+        // A thread without a rollout (never ran a turn), unknown or already archived has
+        // nothing to archive: the reference's text.
+        let row = services
+            .persistence
+            .find(id)
+            .await
+            .map_err(|err| RpcError::internal(format!("failed to archive session: {err}")))?
+            .filter(|row| !row.archived)
+            .ok_or_else(|| RpcError::no_rollout_found(&id.to_string()))?;
+        self.unload(id).await;
+        let to = services
+            .persistence
+            .archived_path(&row.rollout_path)
+            .ok_or_else(|| RpcError::internal("failed to archive session: not a rollout path"))?;
+        services
+            .persistence
+            .move_rollout(row.rollout_path, to)
+            .await
+            .map_err(|err| RpcError::internal(format!("failed to archive session: {err}")))?;
+        Ok(id)
+    }
+
+    async fn unarchive(
+        &self,
+        params: Value,
+    ) -> Result<(ThreadId, weft_protocol::v2::Thread), RpcError> {
+        let id = session_id(params)?;
+        let _permit = self.thread_list_permit().await?;
+        let services = self.services();
+        let failed =
+            |err: String| RpcError::internal(format!("failed to unarchive session: {err}"));
+        let row = services
+            .persistence
+            .find(id)
+            .await
+            .map_err(failed)?
+            .filter(|row| row.archived)
+            .ok_or_else(|| failed(format!("no archived rollout found for thread id {id}")))?;
+        let to = services
+            .persistence
+            .unarchived_path(&row.rollout_path)
+            .ok_or_else(|| failed("not a rollout path".to_owned()))?;
+        let row = services
+            .persistence
+            .move_rollout(row.rollout_path, to)
+            .await
+            .map_err(failed)?;
+        Ok((id, row.to_thread(&services.config.model_provider)))
+    }
+
+    /// Unloads a loaded thread now (R20) and waits until it is gone, bounded: a running turn is
+    /// interrupted and recorded, then the runtime stops within [`THREAD_SHUTDOWN_WAIT`].
+    async fn unload(&self, id: ThreadId) {
+        let Some(handle) = self.services().registry.handle(id) else {
+            return;
+        };
+        let (done, gone) = tokio::sync::oneshot::channel();
+        if handle.send_waiting(Command::Unload { done }).await.is_err() {
+            return;
+        }
+        if tokio::time::timeout(THREAD_SHUTDOWN_WAIT + INTERRUPT_WAIT, gone)
+            .await
+            .is_err()
+        {
+            tracing::warn!(thread_id = %id, "thread did not unload in time; archiving anyway");
+        }
+    }
+}
+
+/// The `threadId` of archive/unarchive params; the reference calls it a session id in errors.
+fn session_id(params: Value) -> Result<ThreadId, RpcError> {
+    let params: ThreadIdParams = serde_json::from_value(params)
+        .map_err(|err| RpcError::unparsable_request(&err.to_string()))?;
+    ThreadId::parse(&params.thread_id).map_err(|err| RpcError::invalid_session_id(&err))
+}
