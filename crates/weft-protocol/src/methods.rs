@@ -1,11 +1,18 @@
-//! Every client request method of the 0.169.0 stable surface, as one serde enum.
+//! Every client request method codex-cli 0.169.0 parses, as one serde enum.
 //!
 //! The enum is adjacently tagged (`method` + `params`) so that serde produces exactly the
 //! reference's error texts for unknown methods (``unknown variant `x`, expected one of …``) and
 //! bad params (``invalid type: integer `5`, expected a string``, ``missing field `params` ``).
-//! Methods weft implements carry typed params; the others carry raw JSON and are answered
-//! `-32601 <method> is not supported yet`, so a client can tell "not yet" from "unknown".
-//! The list is generated from `ClientRequest.json` of the reference schema; keep its order.
+//! Methods weft implements carry typed params (or raw JSON the core parses); the others carry
+//! raw JSON and are answered `-32601 <method> is not supported yet`, so a client can tell "not
+//! yet" from "unknown".
+//!
+//! The variants are the 187 methods the reference lists in its unknown-method error (the
+//! `errors` transcript), in its order, so weft's error text is the reference's byte for byte.
+//! That list is wider than the stable schema's `ClientRequest.json` (109 methods): the others
+//! are the reference's experimental methods (marked so below; the stable schema export leaves
+//! them out) and three deprecated v1 methods. Methods without an object of params in the
+//! reference (`Option<()>` there) carry `Option<serde_json::Value>`, so `params` may be absent.
 
 use serde::Deserialize;
 
@@ -29,6 +36,24 @@ pub enum ClientRequest {
     /// `initialize` (implemented).
     #[serde(rename = "initialize")]
     Initialize(InitializeParams),
+    /// `server/diagnostics` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "server/diagnostics")]
+    ServerDiagnostics(serde_json::Value),
+    /// `userVerification/status` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "userVerification/status")]
+    UserVerificationStatus(serde_json::Value),
+    /// `userVerification/enroll` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "userVerification/enroll")]
+    UserVerificationEnroll(serde_json::Value),
+    /// `userVerification/delete` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "userVerification/delete")]
+    UserVerificationDelete(serde_json::Value),
+    /// `userVerification/verify` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "userVerification/verify")]
+    UserVerificationVerify(serde_json::Value),
+    /// `userVerification/cancel` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "userVerification/cancel")]
+    UserVerificationCancel(serde_json::Value),
     /// `thread/start` (implemented).
     #[serde(rename = "thread/start")]
     ThreadStart(ThreadStartParams),
@@ -38,7 +63,13 @@ pub enum ClientRequest {
     /// `thread/fork` (known, answered `not supported yet`).
     #[serde(rename = "thread/fork")]
     ThreadFork(serde_json::Value),
-    /// `thread/archive` (known, answered `not supported yet`).
+    /// `thread/sample` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/sample")]
+    ThreadSample(serde_json::Value),
+    /// `thread/sample/cancel` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/sample/cancel")]
+    ThreadSampleCancel(serde_json::Value),
+    /// `thread/archive` (implemented).
     #[serde(rename = "thread/archive")]
     ThreadArchive(serde_json::Value),
     /// `thread/delete` (known, answered `not supported yet`).
@@ -47,9 +78,18 @@ pub enum ClientRequest {
     /// `thread/unsubscribe` (implemented).
     #[serde(rename = "thread/unsubscribe")]
     ThreadUnsubscribe(ThreadUnsubscribeParams),
+    /// `thread/increment_elicitation` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/increment_elicitation")]
+    ThreadIncrementElicitation(serde_json::Value),
+    /// `thread/decrement_elicitation` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/decrement_elicitation")]
+    ThreadDecrementElicitation(serde_json::Value),
     /// `thread/name/set` (known, answered `not supported yet`).
     #[serde(rename = "thread/name/set")]
     ThreadNameSet(serde_json::Value),
+    /// `thread/prediction/request` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/prediction/request")]
+    ThreadPredictionRequest(serde_json::Value),
     /// `thread/goal/set` (known, answered `not supported yet`).
     #[serde(rename = "thread/goal/set")]
     ThreadGoalSet(serde_json::Value),
@@ -59,6 +99,24 @@ pub enum ClientRequest {
     /// `thread/goal/clear` (known, answered `not supported yet`).
     #[serde(rename = "thread/goal/clear")]
     ThreadGoalClear(serde_json::Value),
+    /// `thread/queue/add` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/queue/add")]
+    ThreadQueueAdd(serde_json::Value),
+    /// `thread/queue/list` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/queue/list")]
+    ThreadQueueList(serde_json::Value),
+    /// `thread/queue/update` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/queue/update")]
+    ThreadQueueUpdate(serde_json::Value),
+    /// `thread/queue/delete` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/queue/delete")]
+    ThreadQueueDelete(serde_json::Value),
+    /// `thread/queue/reorder` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/queue/reorder")]
+    ThreadQueueReorder(serde_json::Value),
+    /// `thread/queue/start` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/queue/start")]
+    ThreadQueueStart(serde_json::Value),
     /// `thread/metadata/update` (known, answered `not supported yet`).
     #[serde(rename = "thread/metadata/update")]
     ThreadMetadataUpdate(serde_json::Value),
@@ -77,7 +135,25 @@ pub enum ClientRequest {
     /// `thread/section/move` (known, answered `not supported yet`).
     #[serde(rename = "thread/section/move")]
     ThreadSectionMove(serde_json::Value),
-    /// `thread/unarchive` (known, answered `not supported yet`).
+    /// `thread/settings/update` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/settings/update")]
+    ThreadSettingsUpdate(serde_json::Value),
+    /// `thread/memoryMode/set` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/memoryMode/set")]
+    ThreadMemoryModeSet(serde_json::Value),
+    /// `thread/memory/read` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/memory/read")]
+    ThreadMemoryRead(serde_json::Value),
+    /// `memory/status` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "memory/status")]
+    MemoryStatus(serde_json::Value),
+    /// `memory/reset` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "memory/reset")]
+    MemoryReset(Option<serde_json::Value>),
+    /// `rollout/compress` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "rollout/compress")]
+    RolloutCompress(serde_json::Value),
+    /// `thread/unarchive` (implemented).
     #[serde(rename = "thread/unarchive")]
     ThreadUnarchive(serde_json::Value),
     /// `thread/compact/start` (known, answered `not supported yet`).
@@ -89,12 +165,42 @@ pub enum ClientRequest {
     /// `thread/approveGuardianDeniedAction` (known, answered `not supported yet`).
     #[serde(rename = "thread/approveGuardianDeniedAction")]
     ThreadApproveGuardianDeniedAction(serde_json::Value),
+    /// `thread/backgroundTerminals/clean` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/backgroundTerminals/clean")]
+    ThreadBackgroundTerminalsClean(serde_json::Value),
+    /// `thread/backgroundTerminals/list` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/backgroundTerminals/list")]
+    ThreadBackgroundTerminalsList(serde_json::Value),
+    /// `thread/backgroundTerminals/terminate` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/backgroundTerminals/terminate")]
+    ThreadBackgroundTerminalsTerminate(serde_json::Value),
     /// `thread/revert` (known, answered `not supported yet`).
     #[serde(rename = "thread/revert")]
     ThreadRevert(serde_json::Value),
     /// `thread/list` (implemented).
     #[serde(rename = "thread/list")]
     ThreadList(ThreadListParams),
+    /// `project/list` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "project/list")]
+    ProjectList(serde_json::Value),
+    /// `project/read` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "project/read")]
+    ProjectRead(serde_json::Value),
+    /// `project/create` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "project/create")]
+    ProjectCreate(serde_json::Value),
+    /// `project/import` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "project/import")]
+    ProjectImport(serde_json::Value),
+    /// `project/update` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "project/update")]
+    ProjectUpdate(serde_json::Value),
+    /// `project/move` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "project/move")]
+    ProjectMove(serde_json::Value),
+    /// `project/delete` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "project/delete")]
+    ProjectDelete(serde_json::Value),
     /// `threadSection/list` (known, answered `not supported yet`).
     #[serde(rename = "threadSection/list")]
     ThreadSectionList(serde_json::Value),
@@ -107,28 +213,46 @@ pub enum ClientRequest {
     /// `threadSection/delete` (known, answered `not supported yet`).
     #[serde(rename = "threadSection/delete")]
     ThreadSectionDelete(serde_json::Value),
+    /// `thread/search` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/search")]
+    ThreadSearch(serde_json::Value),
+    /// `thread/searchOccurrences` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/searchOccurrences")]
+    ThreadSearchOccurrences(serde_json::Value),
     /// `thread/loaded/list` (implemented).
     #[serde(rename = "thread/loaded/list")]
     ThreadLoadedList(ThreadLoadedListParams),
     /// `thread/read` (implemented).
     #[serde(rename = "thread/read")]
     ThreadRead(ThreadReadParams),
+    /// `thread/readState/update` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/readState/update")]
+    ThreadReadStateUpdate(serde_json::Value),
     /// `thread/turns/list` (implemented).
     #[serde(rename = "thread/turns/list")]
     ThreadTurnsList(ThreadTurnsListParams),
     /// `thread/items/list` (implemented).
     #[serde(rename = "thread/items/list")]
     ThreadItemsList(ThreadItemsListParams),
+    /// `thread/items/read` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/items/read")]
+    ThreadItemsRead(serde_json::Value),
+    /// `thread/guardianReview` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/guardianReview")]
+    ThreadGuardianReview(serde_json::Value),
     /// `thread/inject_items` (known, answered `not supported yet`).
     #[serde(rename = "thread/inject_items")]
     ThreadInjectItems(serde_json::Value),
-    /// `skills/list` (known, answered `not supported yet`).
+    /// `thread/prepareApprovedPlan` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/prepareApprovedPlan")]
+    ThreadPrepareApprovedPlan(serde_json::Value),
+    /// `skills/list` (implemented).
     #[serde(rename = "skills/list")]
     SkillsList(serde_json::Value),
     /// `skills/extraRoots/set` (known, answered `not supported yet`).
     #[serde(rename = "skills/extraRoots/set")]
     SkillsExtraRootsSet(serde_json::Value),
-    /// `hooks/list` (known, answered `not supported yet`).
+    /// `hooks/list` (implemented).
     #[serde(rename = "hooks/list")]
     HooksList(serde_json::Value),
     /// `marketplace/add` (known, answered `not supported yet`).
@@ -143,6 +267,9 @@ pub enum ClientRequest {
     /// `plugin/list` (known, answered `not supported yet`).
     #[serde(rename = "plugin/list")]
     PluginList(serde_json::Value),
+    /// `plugin/search` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "plugin/search")]
+    PluginSearch(serde_json::Value),
     /// `plugin/installed` (known, answered `not supported yet`).
     #[serde(rename = "plugin/installed")]
     PluginInstalled(serde_json::Value),
@@ -218,12 +345,36 @@ pub enum ClientRequest {
     /// `turn/start` (implemented).
     #[serde(rename = "turn/start")]
     TurnStart(TurnStartParams),
+    /// `turn/settings/update` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "turn/settings/update")]
+    TurnSettingsUpdate(serde_json::Value),
     /// `turn/steer` (known, answered `not supported yet`).
     #[serde(rename = "turn/steer")]
     TurnSteer(serde_json::Value),
     /// `turn/interrupt` (implemented).
     #[serde(rename = "turn/interrupt")]
     TurnInterrupt(TurnInterruptParams),
+    /// `thread/realtime/start` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/realtime/start")]
+    ThreadRealtimeStart(serde_json::Value),
+    /// `thread/realtime/appendAudio` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/realtime/appendAudio")]
+    ThreadRealtimeAppendAudio(serde_json::Value),
+    /// `thread/realtime/appendText` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/realtime/appendText")]
+    ThreadRealtimeAppendText(serde_json::Value),
+    /// `thread/realtime/appendSpeech` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/realtime/appendSpeech")]
+    ThreadRealtimeAppendSpeech(serde_json::Value),
+    /// `thread/realtime/stop` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/realtime/stop")]
+    ThreadRealtimeStop(serde_json::Value),
+    /// `thread/timeline/list` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/timeline/list")]
+    ThreadTimelineList(serde_json::Value),
+    /// `thread/realtime/listVoices` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "thread/realtime/listVoices")]
+    ThreadRealtimeListVoices(serde_json::Value),
     /// `review/start` (known, answered `not supported yet`).
     #[serde(rename = "review/start")]
     ReviewStart(serde_json::Value),
@@ -257,6 +408,42 @@ pub enum ClientRequest {
     /// `experimentalFeature/enablement/set` (known, answered `not supported yet`).
     #[serde(rename = "experimentalFeature/enablement/set")]
     ExperimentalFeatureEnablementSet(serde_json::Value),
+    /// `remoteControl/enable` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "remoteControl/enable")]
+    RemoteControlEnable(Option<serde_json::Value>),
+    /// `remoteControl/disable` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "remoteControl/disable")]
+    RemoteControlDisable(Option<serde_json::Value>),
+    /// `remoteControl/status/read` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "remoteControl/status/read")]
+    RemoteControlStatusRead(Option<serde_json::Value>),
+    /// `remoteControl/pairing/start` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "remoteControl/pairing/start")]
+    RemoteControlPairingStart(serde_json::Value),
+    /// `remoteControl/pairing/status` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "remoteControl/pairing/status")]
+    RemoteControlPairingStatus(serde_json::Value),
+    /// `remoteControl/client/list` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "remoteControl/client/list")]
+    RemoteControlClientList(serde_json::Value),
+    /// `remoteControl/client/revoke` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "remoteControl/client/revoke")]
+    RemoteControlClientRevoke(serde_json::Value),
+    /// `collaborationMode/list` (experimental; implemented).
+    #[serde(rename = "collaborationMode/list")]
+    CollaborationModeList(serde_json::Value),
+    /// `mock/experimentalMethod` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "mock/experimentalMethod")]
+    MockExperimentalMethod(serde_json::Value),
+    /// `environment/add` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "environment/add")]
+    EnvironmentAdd(serde_json::Value),
+    /// `environment/info` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "environment/info")]
+    EnvironmentInfo(serde_json::Value),
+    /// `environment/status` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "environment/status")]
+    EnvironmentStatus(serde_json::Value),
     /// `mcpServer/oauth/login` (known, answered `not supported yet`).
     #[serde(rename = "mcpServer/oauth/login")]
     McpServerOauthLogin(serde_json::Value),
@@ -269,6 +456,12 @@ pub enum ClientRequest {
     /// `mcpServer/resource/read` (known, answered `not supported yet`).
     #[serde(rename = "mcpServer/resource/read")]
     McpServerResourceRead(serde_json::Value),
+    /// `mcpServer/event/stream/start` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "mcpServer/event/stream/start")]
+    McpServerEventStreamStart(serde_json::Value),
+    /// `mcpServer/event/stream/stop` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "mcpServer/event/stream/stop")]
+    McpServerEventStreamStop(serde_json::Value),
     /// `mcpServer/tool/call` (known, answered `not supported yet`).
     #[serde(rename = "mcpServer/tool/call")]
     McpServerToolCall(serde_json::Value),
@@ -281,9 +474,27 @@ pub enum ClientRequest {
     /// `account/login/start` (known, answered `not supported yet`).
     #[serde(rename = "account/login/start")]
     AccountLoginStart(serde_json::Value),
+    /// `account/bedrock/discover` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "account/bedrock/discover")]
+    AccountBedrockDiscover(serde_json::Value),
+    /// `account/bedrock/setup` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "account/bedrock/setup")]
+    AccountBedrockSetup(serde_json::Value),
+    /// `account/gcp/setup` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "account/gcp/setup")]
+    AccountGcpSetup(serde_json::Value),
+    /// `account/bedrock/checkGovCloudRequirements` (experimental; implemented).
+    #[serde(rename = "account/bedrock/checkGovCloudRequirements")]
+    AccountBedrockCheckGovCloudRequirements(serde_json::Value),
     /// `account/login/cancel` (known, answered `not supported yet`).
     #[serde(rename = "account/login/cancel")]
     AccountLoginCancel(serde_json::Value),
+    /// `accountSession/list` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "accountSession/list")]
+    AccountSessionList(serde_json::Value),
+    /// `accountSession/switch` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "accountSession/switch")]
+    AccountSessionSwitch(serde_json::Value),
     /// `account/logout` (known, answered `not supported yet`).
     #[serde(rename = "account/logout")]
     AccountLogout(Option<serde_json::Value>),
@@ -323,6 +534,18 @@ pub enum ClientRequest {
     /// `command/exec/resize` (implemented).
     #[serde(rename = "command/exec/resize")]
     CommandExecResize(CommandExecResizeParams),
+    /// `process/spawn` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "process/spawn")]
+    ProcessSpawn(serde_json::Value),
+    /// `process/writeStdin` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "process/writeStdin")]
+    ProcessWriteStdin(serde_json::Value),
+    /// `process/kill` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "process/kill")]
+    ProcessKill(serde_json::Value),
+    /// `process/resizePty` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "process/resizePty")]
+    ProcessResizePty(serde_json::Value),
     /// `config/read` (implemented).
     #[serde(rename = "config/read")]
     ConfigRead(ConfigReadParams),
@@ -344,15 +567,33 @@ pub enum ClientRequest {
     /// `config/batchWrite` (known, answered `not supported yet`).
     #[serde(rename = "config/batchWrite")]
     ConfigBatchWrite(serde_json::Value),
-    /// `configRequirements/read` (known, answered `not supported yet`).
+    /// `configRequirements/read` (implemented).
     #[serde(rename = "configRequirements/read")]
     ConfigRequirementsRead(Option<serde_json::Value>),
-    /// `account/read` (known, answered `not supported yet`).
+    /// `account/read` (implemented).
     #[serde(rename = "account/read")]
     AccountRead(serde_json::Value),
+    /// `getConversationSummary` (deprecated v1; known, answered `not supported yet`).
+    #[serde(rename = "getConversationSummary")]
+    GetConversationSummary(serde_json::Value),
+    /// `gitDiffToRemote` (deprecated v1; known, answered `not supported yet`).
+    #[serde(rename = "gitDiffToRemote")]
+    GitDiffToRemote(serde_json::Value),
+    /// `getAuthStatus` (deprecated v1; known, answered `not supported yet`).
+    #[serde(rename = "getAuthStatus")]
+    GetAuthStatus(serde_json::Value),
     /// `fuzzyFileSearch` (known, answered `not supported yet`).
     #[serde(rename = "fuzzyFileSearch")]
     FuzzyFileSearch(serde_json::Value),
+    /// `fuzzyFileSearch/sessionStart` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "fuzzyFileSearch/sessionStart")]
+    FuzzyFileSearchSessionStart(serde_json::Value),
+    /// `fuzzyFileSearch/sessionUpdate` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "fuzzyFileSearch/sessionUpdate")]
+    FuzzyFileSearchSessionUpdate(serde_json::Value),
+    /// `fuzzyFileSearch/sessionStop` (experimental; known, answered `not supported yet`).
+    #[serde(rename = "fuzzyFileSearch/sessionStop")]
+    FuzzyFileSearchSessionStop(serde_json::Value),
 }
 
 impl ClientRequest {
@@ -365,37 +606,76 @@ impl ClientRequest {
     pub fn method(&self) -> &'static str {
         match self {
             Self::Initialize(_) => "initialize",
+            Self::ServerDiagnostics(_) => "server/diagnostics",
+            Self::UserVerificationStatus(_) => "userVerification/status",
+            Self::UserVerificationEnroll(_) => "userVerification/enroll",
+            Self::UserVerificationDelete(_) => "userVerification/delete",
+            Self::UserVerificationVerify(_) => "userVerification/verify",
+            Self::UserVerificationCancel(_) => "userVerification/cancel",
             Self::ThreadStart(_) => "thread/start",
             Self::ThreadResume(_) => "thread/resume",
             Self::ThreadFork(_) => "thread/fork",
+            Self::ThreadSample(_) => "thread/sample",
+            Self::ThreadSampleCancel(_) => "thread/sample/cancel",
             Self::ThreadArchive(_) => "thread/archive",
             Self::ThreadDelete(_) => "thread/delete",
             Self::ThreadUnsubscribe(_) => "thread/unsubscribe",
+            Self::ThreadIncrementElicitation(_) => "thread/increment_elicitation",
+            Self::ThreadDecrementElicitation(_) => "thread/decrement_elicitation",
             Self::ThreadNameSet(_) => "thread/name/set",
+            Self::ThreadPredictionRequest(_) => "thread/prediction/request",
             Self::ThreadGoalSet(_) => "thread/goal/set",
             Self::ThreadGoalGet(_) => "thread/goal/get",
             Self::ThreadGoalClear(_) => "thread/goal/clear",
+            Self::ThreadQueueAdd(_) => "thread/queue/add",
+            Self::ThreadQueueList(_) => "thread/queue/list",
+            Self::ThreadQueueUpdate(_) => "thread/queue/update",
+            Self::ThreadQueueDelete(_) => "thread/queue/delete",
+            Self::ThreadQueueReorder(_) => "thread/queue/reorder",
+            Self::ThreadQueueStart(_) => "thread/queue/start",
             Self::ThreadMetadataUpdate(_) => "thread/metadata/update",
             Self::ThreadAttachmentAdd(_) => "thread/attachment/add",
             Self::ThreadAttachmentList(_) => "thread/attachment/list",
             Self::ThreadAttachmentOwnerList(_) => "thread/attachmentOwner/list",
             Self::ThreadAttachmentRemove(_) => "thread/attachment/remove",
             Self::ThreadSectionMove(_) => "thread/section/move",
+            Self::ThreadSettingsUpdate(_) => "thread/settings/update",
+            Self::ThreadMemoryModeSet(_) => "thread/memoryMode/set",
+            Self::ThreadMemoryRead(_) => "thread/memory/read",
+            Self::MemoryStatus(_) => "memory/status",
+            Self::MemoryReset(_) => "memory/reset",
+            Self::RolloutCompress(_) => "rollout/compress",
             Self::ThreadUnarchive(_) => "thread/unarchive",
             Self::ThreadCompactStart(_) => "thread/compact/start",
             Self::ThreadShellCommand(_) => "thread/shellCommand",
             Self::ThreadApproveGuardianDeniedAction(_) => "thread/approveGuardianDeniedAction",
+            Self::ThreadBackgroundTerminalsClean(_) => "thread/backgroundTerminals/clean",
+            Self::ThreadBackgroundTerminalsList(_) => "thread/backgroundTerminals/list",
+            Self::ThreadBackgroundTerminalsTerminate(_) => "thread/backgroundTerminals/terminate",
             Self::ThreadRevert(_) => "thread/revert",
             Self::ThreadList(_) => "thread/list",
+            Self::ProjectList(_) => "project/list",
+            Self::ProjectRead(_) => "project/read",
+            Self::ProjectCreate(_) => "project/create",
+            Self::ProjectImport(_) => "project/import",
+            Self::ProjectUpdate(_) => "project/update",
+            Self::ProjectMove(_) => "project/move",
+            Self::ProjectDelete(_) => "project/delete",
             Self::ThreadSectionList(_) => "threadSection/list",
             Self::ThreadSectionCreate(_) => "threadSection/create",
             Self::ThreadSectionUpdate(_) => "threadSection/update",
             Self::ThreadSectionDelete(_) => "threadSection/delete",
+            Self::ThreadSearch(_) => "thread/search",
+            Self::ThreadSearchOccurrences(_) => "thread/searchOccurrences",
             Self::ThreadLoadedList(_) => "thread/loaded/list",
             Self::ThreadRead(_) => "thread/read",
+            Self::ThreadReadStateUpdate(_) => "thread/readState/update",
             Self::ThreadTurnsList(_) => "thread/turns/list",
             Self::ThreadItemsList(_) => "thread/items/list",
+            Self::ThreadItemsRead(_) => "thread/items/read",
+            Self::ThreadGuardianReview(_) => "thread/guardianReview",
             Self::ThreadInjectItems(_) => "thread/inject_items",
+            Self::ThreadPrepareApprovedPlan(_) => "thread/prepareApprovedPlan",
             Self::SkillsList(_) => "skills/list",
             Self::SkillsExtraRootsSet(_) => "skills/extraRoots/set",
             Self::HooksList(_) => "hooks/list",
@@ -403,6 +683,7 @@ impl ClientRequest {
             Self::MarketplaceRemove(_) => "marketplace/remove",
             Self::MarketplaceUpgrade(_) => "marketplace/upgrade",
             Self::PluginList(_) => "plugin/list",
+            Self::PluginSearch(_) => "plugin/search",
             Self::PluginInstalled(_) => "plugin/installed",
             Self::PluginReconcile(_) => "plugin/reconcile",
             Self::PluginRead(_) => "plugin/read",
@@ -428,8 +709,16 @@ impl ClientRequest {
             Self::PluginInstall(_) => "plugin/install",
             Self::PluginUninstall(_) => "plugin/uninstall",
             Self::TurnStart(_) => "turn/start",
+            Self::TurnSettingsUpdate(_) => "turn/settings/update",
             Self::TurnSteer(_) => "turn/steer",
             Self::TurnInterrupt(_) => "turn/interrupt",
+            Self::ThreadRealtimeStart(_) => "thread/realtime/start",
+            Self::ThreadRealtimeAppendAudio(_) => "thread/realtime/appendAudio",
+            Self::ThreadRealtimeAppendText(_) => "thread/realtime/appendText",
+            Self::ThreadRealtimeAppendSpeech(_) => "thread/realtime/appendSpeech",
+            Self::ThreadRealtimeStop(_) => "thread/realtime/stop",
+            Self::ThreadTimelineList(_) => "thread/timeline/list",
+            Self::ThreadRealtimeListVoices(_) => "thread/realtime/listVoices",
             Self::ReviewStart(_) => "review/start",
             Self::ModelList(_) => "model/list",
             Self::AccountGatewayOAuthRead(_) => "account/gatewayOAuth/read",
@@ -441,15 +730,37 @@ impl ClientRequest {
             Self::ExperimentalFeatureList(_) => "experimentalFeature/list",
             Self::PermissionProfileList(_) => "permissionProfile/list",
             Self::ExperimentalFeatureEnablementSet(_) => "experimentalFeature/enablement/set",
+            Self::RemoteControlEnable(_) => "remoteControl/enable",
+            Self::RemoteControlDisable(_) => "remoteControl/disable",
+            Self::RemoteControlStatusRead(_) => "remoteControl/status/read",
+            Self::RemoteControlPairingStart(_) => "remoteControl/pairing/start",
+            Self::RemoteControlPairingStatus(_) => "remoteControl/pairing/status",
+            Self::RemoteControlClientList(_) => "remoteControl/client/list",
+            Self::RemoteControlClientRevoke(_) => "remoteControl/client/revoke",
+            Self::CollaborationModeList(_) => "collaborationMode/list",
+            Self::MockExperimentalMethod(_) => "mock/experimentalMethod",
+            Self::EnvironmentAdd(_) => "environment/add",
+            Self::EnvironmentInfo(_) => "environment/info",
+            Self::EnvironmentStatus(_) => "environment/status",
             Self::McpServerOauthLogin(_) => "mcpServer/oauth/login",
             Self::ConfigMcpServerReload(_) => "config/mcpServer/reload",
             Self::McpServerStatusList(_) => "mcpServerStatus/list",
             Self::McpServerResourceRead(_) => "mcpServer/resource/read",
+            Self::McpServerEventStreamStart(_) => "mcpServer/event/stream/start",
+            Self::McpServerEventStreamStop(_) => "mcpServer/event/stream/stop",
             Self::McpServerToolCall(_) => "mcpServer/tool/call",
             Self::WindowsSandboxSetupStart(_) => "windowsSandbox/setupStart",
             Self::WindowsSandboxReadiness(_) => "windowsSandbox/readiness",
             Self::AccountLoginStart(_) => "account/login/start",
+            Self::AccountBedrockDiscover(_) => "account/bedrock/discover",
+            Self::AccountBedrockSetup(_) => "account/bedrock/setup",
+            Self::AccountGcpSetup(_) => "account/gcp/setup",
+            Self::AccountBedrockCheckGovCloudRequirements(_) => {
+                "account/bedrock/checkGovCloudRequirements"
+            }
             Self::AccountLoginCancel(_) => "account/login/cancel",
+            Self::AccountSessionList(_) => "accountSession/list",
+            Self::AccountSessionSwitch(_) => "accountSession/switch",
             Self::AccountLogout(_) => "account/logout",
             Self::AccountSecuritySetupRead(_) => "account/securitySetup/read",
             Self::AccountRateLimitsRead(_) => "account/rateLimits/read",
@@ -463,6 +774,10 @@ impl ClientRequest {
             Self::CommandExecWrite(_) => "command/exec/write",
             Self::CommandExecTerminate(_) => "command/exec/terminate",
             Self::CommandExecResize(_) => "command/exec/resize",
+            Self::ProcessSpawn(_) => "process/spawn",
+            Self::ProcessWriteStdin(_) => "process/writeStdin",
+            Self::ProcessKill(_) => "process/kill",
+            Self::ProcessResizePty(_) => "process/resizePty",
             Self::ConfigRead(_) => "config/read",
             Self::ExternalAgentConfigDetect(_) => "externalAgentConfig/detect",
             Self::ExternalAgentConfigImport(_) => "externalAgentConfig/import",
@@ -476,7 +791,13 @@ impl ClientRequest {
             Self::ConfigBatchWrite(_) => "config/batchWrite",
             Self::ConfigRequirementsRead(_) => "configRequirements/read",
             Self::AccountRead(_) => "account/read",
+            Self::GetConversationSummary(_) => "getConversationSummary",
+            Self::GitDiffToRemote(_) => "gitDiffToRemote",
+            Self::GetAuthStatus(_) => "getAuthStatus",
             Self::FuzzyFileSearch(_) => "fuzzyFileSearch",
+            Self::FuzzyFileSearchSessionStart(_) => "fuzzyFileSearch/sessionStart",
+            Self::FuzzyFileSearchSessionUpdate(_) => "fuzzyFileSearch/sessionUpdate",
+            Self::FuzzyFileSearchSessionStop(_) => "fuzzyFileSearch/sessionStop",
         }
     }
 }
@@ -484,37 +805,76 @@ impl ClientRequest {
 /// Every method name of [`ClientRequest`], in schema order.
 pub const CLIENT_REQUEST_METHODS: &[&str] = &[
     "initialize",
+    "server/diagnostics",
+    "userVerification/status",
+    "userVerification/enroll",
+    "userVerification/delete",
+    "userVerification/verify",
+    "userVerification/cancel",
     "thread/start",
     "thread/resume",
     "thread/fork",
+    "thread/sample",
+    "thread/sample/cancel",
     "thread/archive",
     "thread/delete",
     "thread/unsubscribe",
+    "thread/increment_elicitation",
+    "thread/decrement_elicitation",
     "thread/name/set",
+    "thread/prediction/request",
     "thread/goal/set",
     "thread/goal/get",
     "thread/goal/clear",
+    "thread/queue/add",
+    "thread/queue/list",
+    "thread/queue/update",
+    "thread/queue/delete",
+    "thread/queue/reorder",
+    "thread/queue/start",
     "thread/metadata/update",
     "thread/attachment/add",
     "thread/attachment/list",
     "thread/attachmentOwner/list",
     "thread/attachment/remove",
     "thread/section/move",
+    "thread/settings/update",
+    "thread/memoryMode/set",
+    "thread/memory/read",
+    "memory/status",
+    "memory/reset",
+    "rollout/compress",
     "thread/unarchive",
     "thread/compact/start",
     "thread/shellCommand",
     "thread/approveGuardianDeniedAction",
+    "thread/backgroundTerminals/clean",
+    "thread/backgroundTerminals/list",
+    "thread/backgroundTerminals/terminate",
     "thread/revert",
     "thread/list",
+    "project/list",
+    "project/read",
+    "project/create",
+    "project/import",
+    "project/update",
+    "project/move",
+    "project/delete",
     "threadSection/list",
     "threadSection/create",
     "threadSection/update",
     "threadSection/delete",
+    "thread/search",
+    "thread/searchOccurrences",
     "thread/loaded/list",
     "thread/read",
+    "thread/readState/update",
     "thread/turns/list",
     "thread/items/list",
+    "thread/items/read",
+    "thread/guardianReview",
     "thread/inject_items",
+    "thread/prepareApprovedPlan",
     "skills/list",
     "skills/extraRoots/set",
     "hooks/list",
@@ -522,6 +882,7 @@ pub const CLIENT_REQUEST_METHODS: &[&str] = &[
     "marketplace/remove",
     "marketplace/upgrade",
     "plugin/list",
+    "plugin/search",
     "plugin/installed",
     "plugin/reconcile",
     "plugin/read",
@@ -547,8 +908,16 @@ pub const CLIENT_REQUEST_METHODS: &[&str] = &[
     "plugin/install",
     "plugin/uninstall",
     "turn/start",
+    "turn/settings/update",
     "turn/steer",
     "turn/interrupt",
+    "thread/realtime/start",
+    "thread/realtime/appendAudio",
+    "thread/realtime/appendText",
+    "thread/realtime/appendSpeech",
+    "thread/realtime/stop",
+    "thread/timeline/list",
+    "thread/realtime/listVoices",
     "review/start",
     "model/list",
     "account/gatewayOAuth/read",
@@ -560,15 +929,35 @@ pub const CLIENT_REQUEST_METHODS: &[&str] = &[
     "experimentalFeature/list",
     "permissionProfile/list",
     "experimentalFeature/enablement/set",
+    "remoteControl/enable",
+    "remoteControl/disable",
+    "remoteControl/status/read",
+    "remoteControl/pairing/start",
+    "remoteControl/pairing/status",
+    "remoteControl/client/list",
+    "remoteControl/client/revoke",
+    "collaborationMode/list",
+    "mock/experimentalMethod",
+    "environment/add",
+    "environment/info",
+    "environment/status",
     "mcpServer/oauth/login",
     "config/mcpServer/reload",
     "mcpServerStatus/list",
     "mcpServer/resource/read",
+    "mcpServer/event/stream/start",
+    "mcpServer/event/stream/stop",
     "mcpServer/tool/call",
     "windowsSandbox/setupStart",
     "windowsSandbox/readiness",
     "account/login/start",
+    "account/bedrock/discover",
+    "account/bedrock/setup",
+    "account/gcp/setup",
+    "account/bedrock/checkGovCloudRequirements",
     "account/login/cancel",
+    "accountSession/list",
+    "accountSession/switch",
     "account/logout",
     "account/securitySetup/read",
     "account/rateLimits/read",
@@ -582,6 +971,10 @@ pub const CLIENT_REQUEST_METHODS: &[&str] = &[
     "command/exec/write",
     "command/exec/terminate",
     "command/exec/resize",
+    "process/spawn",
+    "process/writeStdin",
+    "process/kill",
+    "process/resizePty",
     "config/read",
     "externalAgentConfig/detect",
     "externalAgentConfig/import",
@@ -591,5 +984,11 @@ pub const CLIENT_REQUEST_METHODS: &[&str] = &[
     "config/batchWrite",
     "configRequirements/read",
     "account/read",
+    "getConversationSummary",
+    "gitDiffToRemote",
+    "getAuthStatus",
     "fuzzyFileSearch",
+    "fuzzyFileSearch/sessionStart",
+    "fuzzyFileSearch/sessionUpdate",
+    "fuzzyFileSearch/sessionStop",
 ];

@@ -87,6 +87,12 @@ pub(crate) async fn handle(core: &Core, sink: &ClientSink, request: ClientReques
         }
         ClientRequest::SkillsList(params) => answer(reply, core.skills_list(&params).await),
         ClientRequest::HooksList(params) => answer(reply, core.hooks_list(&params)),
+        ClientRequest::CollaborationModeList(_) => {
+            answer(reply, Ok(core.collaboration_mode_list()))
+        }
+        ClientRequest::AccountBedrockCheckGovCloudRequirements(_) => {
+            answer(reply, Ok(core.bedrock_check_gov_cloud_requirements()));
+        }
         other => {
             let method = other.method();
             reply.send::<()>(Err(RpcError::not_supported_yet(method)));

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use weft_core::config::THREAD_UNLOAD_DELAY_DEFAULT;
+use weft_test_support::mock::Script;
 use weft_test_support::wire::methods;
 
 use crate::harness::{Client, Harness, run_turn, start_thread};
@@ -245,4 +246,50 @@ async fn r19_an_unloaded_ephemeral_thread_is_gone() {
         response["error"]["message"],
         format!("no rollout found for thread id {thread_id}")
     );
+}
+
+#[tokio::test]
+async fn r16_a_closing_thread_refuses_resume_and_turns_with_the_closing_texts() {
+    let harness =
+        Harness::start_adjusted(|config| config.thread_unload_delay = Duration::ZERO).await;
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({"sandbox": "danger-full-access"})).await;
+    // A background command that ignores SIGTERM keeps the unload busy for weft-exec's kill
+    // grace, so the thread stays closing for a while.
+    harness.mock.push(Script::function_call(
+        "exec_command",
+        "call_stubborn",
+        r#"{"cmd": "trap '' TERM; echo started; sleep 30", "yield_time_ms": 1500, "login": false}"#,
+    ));
+    run_turn(&mut client, &thread_id, "start it").await;
+    // With no delay the thread marks itself closing right after it answers, before anything
+    // else can reach it.
+    assert_eq!(unsubscribe(&mut client, &thread_id).await, "unsubscribed");
+
+    let (response, _) = client
+        .call("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(response["error"]["code"], -32600);
+    assert_eq!(
+        response["error"]["message"],
+        format!("thread {thread_id} is closing; retry thread/resume after the thread is closed")
+    );
+    let (response, _) = client
+        .call(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "hi"}]}),
+        )
+        .await;
+    assert_eq!(
+        response["error"]["message"],
+        format!("thread {thread_id} is closing; retry after the thread is closed")
+    );
+    let (ids, _) = loaded(&mut client).await;
+    assert_eq!(ids, vec![thread_id.clone()], "still loaded while closing");
+
+    expect_closed(&mut client, &thread_id).await;
+    let resumed = client
+        .call_ok("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(resumed["thread"]["status"], json!({"type": "idle"}));
 }

@@ -196,6 +196,12 @@ fn thread_notifications() -> Vec<ServerNotification> {
         ServerNotification::ThreadClosed(ThreadIdNotification {
             thread_id: thread_id(),
         }),
+        ServerNotification::ThreadArchived(ThreadIdNotification {
+            thread_id: thread_id(),
+        }),
+        ServerNotification::ThreadUnarchived(ThreadIdNotification {
+            thread_id: thread_id(),
+        }),
         ServerNotification::ThreadGoalCleared(ThreadIdNotification {
             thread_id: thread_id(),
         }),

@@ -53,9 +53,11 @@ impl IdleClock {
     }
 }
 
-/// Sleeps until `deadline`, or forever without one.
+/// Sleeps until `deadline`, or forever without one. A deadline already reached is ready at once
+/// (a timer would wait for the next tick, and let a request slip in after a delay of 0).
 pub(super) async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
+        Some(deadline) if deadline <= Instant::now() => {}
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
     }
