@@ -11,7 +11,6 @@
 //! **Invariant:** only a thread's actor changes that thread's state.
 //! **Invariant:** an item is in the rollout before its `item/completed` leaves the actor.
 
-mod archive;
 mod catalog;
 mod clients;
 mod command_exec;
@@ -24,6 +23,7 @@ mod persist;
 mod reads;
 mod server_requests;
 mod services;
+mod stored;
 mod thread;
 pub mod turn;
 

@@ -67,8 +67,16 @@ impl Persistence {
         if !path.exists() {
             return;
         }
+        // A name set before the rollout existed is only in the name log; the row takes it here.
+        let name = state.meta.name.clone();
         match self
-            .with_index(move |index| index.index_rollout(&path))
+            .with_index(move |index| {
+                let row = index.index_rollout(&path)?;
+                if let Some(name) = name.filter(|name| row.name.as_ref() != Some(name)) {
+                    index.set_name(row.id, Some(&name))?;
+                }
+                Ok::<_, weft_store::IndexError>(row)
+            })
             .await
         {
             Ok(Ok(_)) => {}
@@ -132,6 +140,21 @@ impl Persistence {
             }
             std::fs::rename(&from, &to).map_err(|err| err.to_string())?;
             index.index_rollout(&to).map_err(|err| err.to_string())
+        })
+        .await?
+    }
+
+    /// Records a user-set name: appended (fsynced) to `session_index.jsonl`, then set on the
+    /// index row if the thread has one.
+    pub(crate) async fn set_name(&self, id: ThreadId, name: String) -> Result<(), String> {
+        let home = self.home.clone();
+        self.with_index(move |index| {
+            weft_store::append_thread_name(&home, id.uuid(), &name, chrono::Utc::now())
+                .map_err(|err| err.to_string())?;
+            index
+                .set_name(id.uuid(), Some(&name))
+                .map(|_| ())
+                .map_err(|err| err.to_string())
         })
         .await?
     }

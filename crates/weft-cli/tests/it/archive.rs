@@ -167,3 +167,77 @@ async fn r20_archive_interrupts_a_waiting_turn_and_drops_its_question() {
         .await;
     assert_eq!(resumed["thread"]["turns"][0]["status"], "interrupted");
 }
+
+#[tokio::test]
+async fn name_set_is_stored_shared_with_the_reference_and_announced_to_everyone() {
+    let mut harness = Harness::start().await;
+    let mut owner = harness.connect().await;
+    let mut watcher = harness.connect().await;
+    let thread_id = start_thread(&mut owner, json!({})).await;
+    // Named before its first turn: the name survives the rollout's creation.
+    let (response, _) = owner
+        .call(
+            "thread/name/set",
+            json!({"threadId": thread_id, "name": "  Parser work  "}),
+        )
+        .await;
+    assert_eq!(response["result"], json!({}));
+    let (updated, _) = owner.wait_for("thread/name/updated").await;
+    assert_eq!(
+        updated["params"],
+        json!({"threadId": thread_id, "threadName": "Parser work"})
+    );
+    let (updated, _) = watcher.wait_for("thread/name/updated").await;
+    assert_eq!(updated["params"]["threadName"], "Parser work");
+    run_turn(&mut owner, &thread_id, "hello").await;
+    let read = owner
+        .call_ok("thread/read", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(read["thread"]["name"], "Parser work");
+
+    let names = std::fs::read_to_string(harness.home.path().join("session_index.jsonl"))
+        .expect("session_index.jsonl");
+    assert!(names.contains("\"thread_name\":\"Parser work\""), "{names}");
+
+    harness.restart();
+    let mut client = harness.connect().await;
+    let listed = client.call_ok("thread/list", json!({})).await;
+    assert_eq!(listed["data"][0]["name"], "Parser work");
+    // A stored thread is renamed without loading it.
+    client
+        .call_ok(
+            "thread/name/set",
+            json!({"threadId": thread_id, "name": "Renamed"}),
+        )
+        .await;
+    let read = client
+        .call_ok("thread/read", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(read["thread"]["name"], "Renamed");
+    assert_eq!(read["thread"]["status"], json!({"type": "notLoaded"}));
+}
+
+#[tokio::test]
+async fn name_set_errors_have_the_reference_texts() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    let (response, _) = client
+        .call(
+            "thread/name/set",
+            json!({"threadId": thread_id, "name": "   "}),
+        )
+        .await;
+    assert_eq!(
+        response["error"]["message"],
+        "thread name must not be empty"
+    );
+    let unknown = "01a21030-87ee-7c51-8c6a-58b50d45c74d";
+    let (response, _) = client
+        .call("thread/name/set", json!({"threadId": unknown, "name": "x"}))
+        .await;
+    assert_eq!(
+        response["error"]["message"],
+        format!("no rollout found for thread id {unknown}")
+    );
+}

@@ -11,8 +11,8 @@ use tokio_util::sync::CancellationToken;
 use weft_protocol::RpcError;
 use weft_protocol::v2::{
     ErrorNotification, ItemBody, ItemCompletedNotification, ItemStartedNotification,
-    ServerNotification, ThreadIdNotification, ThreadItem, ThreadResumeResponse,
-    ThreadStartedNotification, ThreadStatus, ThreadStatusChangedNotification,
+    ServerNotification, ThreadIdNotification, ThreadItem, ThreadNameUpdatedNotification,
+    ThreadResumeResponse, ThreadStartedNotification, ThreadStatus, ThreadStatusChangedNotification,
     ThreadTokenUsageUpdatedNotification, ThreadUnsubscribeResponse, TokenUsageBreakdown, Turn,
     TurnError, TurnItemsView, TurnNotification, TurnStartParams, TurnStartResponse, TurnStatus,
     UnsubscribeStatus, UserInput,
@@ -229,6 +229,16 @@ impl Actor {
                 if let Some(active) = &self.active {
                     active.cancel.cancel();
                 }
+            }
+            Command::SetName { name, reply } => {
+                self.state.meta.name = Some(name.clone());
+                reply.send(Ok(json!({})));
+                self.broadcast(ServerNotification::ThreadNameUpdated(
+                    ThreadNameUpdatedNotification {
+                        thread_id: self.state.meta.id.to_string(),
+                        thread_name: Some(name),
+                    },
+                ));
             }
             Command::Unload { done } => {
                 // Closing from now on: nothing new subscribes or starts while the turn stops.

@@ -92,6 +92,9 @@ pub(crate) enum Command {
     Interrupt { turn_id: String, reply: Reply },
     /// Interrupt whatever turn runs (server shutdown).
     InterruptRunning,
+    /// `thread/name/set` of a loaded thread (the name is already stored): take the name,
+    /// answer `{}`, broadcast `thread/name/updated`.
+    SetName { name: String, reply: Reply },
     /// Unload now, whatever the idle rule says (archive, delete; R20): a running turn is
     /// interrupted and recorded first. `done` fires once the thread is gone.
     Unload { done: oneshot::Sender<()> },

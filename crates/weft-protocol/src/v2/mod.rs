@@ -28,10 +28,10 @@ pub use notifications::{
     ConfigWarningNotification, ErrorNotification, ItemCompletedNotification, ItemDeltaNotification,
     ItemStartedNotification, ReasoningSummaryPartAddedNotification,
     ReasoningSummaryTextDeltaNotification, ReasoningTextDeltaNotification, ServerNotification,
-    ServerRequestResolvedNotification, ThreadIdNotification, ThreadStartedNotification,
-    ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
-    TurnDiffUpdatedNotification, TurnNotification, TurnPlanStep, TurnPlanStepStatus,
-    TurnPlanUpdatedNotification, WarningNotification,
+    ServerRequestResolvedNotification, ThreadIdNotification, ThreadNameUpdatedNotification,
+    ThreadStartedNotification, ThreadStatusChangedNotification,
+    ThreadTokenUsageUpdatedNotification, TurnDiffUpdatedNotification, TurnNotification,
+    TurnPlanStep, TurnPlanStepStatus, TurnPlanUpdatedNotification, WarningNotification,
 };
 pub use requests::{
     ConfigReadParams, ConfigReadResponse, CwdFilter, Model, ModelListParams, ModelListResponse,

@@ -37,6 +37,9 @@ pub enum ServerNotification {
     /// An archived thread was restored (after the `thread/unarchive` answer).
     #[serde(rename = "thread/unarchived")]
     ThreadUnarchived(ThreadIdNotification),
+    /// A thread was renamed (after the `thread/name/set` answer).
+    #[serde(rename = "thread/name/updated")]
+    ThreadNameUpdated(ThreadNameUpdatedNotification),
     /// The goal of a thread was removed, or there is none (snapshot after resume).
     #[serde(rename = "thread/goal/cleared")]
     ThreadGoalCleared(ThreadIdNotification),
@@ -101,6 +104,7 @@ impl ServerNotification {
             Self::ThreadClosed(_) => "thread/closed",
             Self::ThreadArchived(_) => "thread/archived",
             Self::ThreadUnarchived(_) => "thread/unarchived",
+            Self::ThreadNameUpdated(_) => "thread/name/updated",
             Self::ThreadGoalCleared(_) => "thread/goal/cleared",
             Self::ThreadTokenUsageUpdated(_) => "thread/tokenUsage/updated",
             Self::TurnStarted(_) => "turn/started",
@@ -132,6 +136,16 @@ impl ServerNotification {
             .map(serde_json::Value::take)
             .unwrap_or_default())
     }
+}
+
+/// `thread/name/updated` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadNameUpdatedNotification {
+    /// The thread.
+    pub thread_id: String,
+    /// Its new name.
+    pub thread_name: Option<String>,
 }
 
 /// `error` params.

@@ -17,11 +17,12 @@ use weft_protocol::v2::{
     ReasoningSummaryPartAddedNotification, ReasoningSummaryTextDeltaNotification,
     ReasoningTextDeltaNotification, ServerNotification, ServerRequestResolvedNotification,
     ThreadActiveFlag, ThreadIdNotification, ThreadItemsListResponse, ThreadLoadedListResponse,
-    ThreadReadResponse, ThreadShellCommandResponse, ThreadStartedNotification, ThreadStatus,
-    ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification, ThreadTurnsListResponse,
-    ThreadUnsubscribeResponse, TurnDiffUpdatedNotification, TurnInterruptResponse,
-    TurnNotification, TurnPlanStep, TurnPlanStepStatus, TurnPlanUpdatedNotification,
-    TurnStartResponse, UnsubscribeStatus, WarningNotification,
+    ThreadNameUpdatedNotification, ThreadReadResponse, ThreadShellCommandResponse,
+    ThreadStartedNotification, ThreadStatus, ThreadStatusChangedNotification,
+    ThreadTokenUsageUpdatedNotification, ThreadTurnsListResponse, ThreadUnsubscribeResponse,
+    TurnDiffUpdatedNotification, TurnInterruptResponse, TurnNotification, TurnPlanStep,
+    TurnPlanStepStatus, TurnPlanUpdatedNotification, TurnStartResponse, UnsubscribeStatus,
+    WarningNotification,
 };
 use weft_protocol::{RequestId, v2::ThreadItemEntry};
 use weft_test_support::schema::SchemaValidator;
@@ -201,6 +202,10 @@ fn thread_notifications() -> Vec<ServerNotification> {
         }),
         ServerNotification::ThreadUnarchived(ThreadIdNotification {
             thread_id: thread_id(),
+        }),
+        ServerNotification::ThreadNameUpdated(ThreadNameUpdatedNotification {
+            thread_id: thread_id(),
+            thread_name: Some("Refactor the parser".to_owned()),
         }),
         ServerNotification::ThreadGoalCleared(ThreadIdNotification {
             thread_id: thread_id(),

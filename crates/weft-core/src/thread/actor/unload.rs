@@ -165,6 +165,7 @@ impl Actor {
             }
             Command::StartTurn { reply, .. }
             | Command::Interrupt { reply, .. }
+            | Command::SetName { reply, .. }
             | Command::UserShell { reply, .. } => {
                 reply.send::<()>(Err(RpcError::thread_closing(&id)));
             }

@@ -1,10 +1,13 @@
-//! `thread/archive` and `thread/unarchive` (protocol.md §3, lifecycle.md R20, R33): the rollout
-//! moves between `sessions/` and `archived_sessions/`; a loaded thread is unloaded first.
+//! Requests that change a thread's stored state, each under the thread-list permit (R33):
+//! `thread/archive` and `thread/unarchive` (protocol.md §3, lifecycle.md R20: the rollout moves
+//! between `sessions/` and `archived_sessions/`; a loaded thread is unloaded first) and
+//! `thread/name/set` (the name goes to `session_index.jsonl`, shared with the reference, and
+//! the index; a loaded thread's actor takes it and announces it).
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 use weft_protocol::RpcError;
-use weft_protocol::v2::{ServerNotification, ThreadIdNotification};
+use weft_protocol::v2::{ServerNotification, ThreadIdNotification, ThreadNameUpdatedNotification};
 
 use crate::clients::Reply;
 use crate::core::Core;
@@ -12,7 +15,15 @@ use crate::ids::ThreadId;
 use crate::limits::{INTERRUPT_WAIT, THREAD_SHUTDOWN_WAIT};
 use crate::thread::Command;
 
-/// `{threadId}`, the params of both methods.
+/// `thread/name/set` params.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SetNameParams {
+    thread_id: String,
+    name: String,
+}
+
+/// `{threadId}`, the params of archive and unarchive.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ThreadIdParams {
@@ -50,6 +61,60 @@ impl Core {
             }
             Err(err) => reply.send::<()>(Err(err)),
         }
+    }
+
+    /// `thread/name/set`: the name is stored (fsynced) before the answer; then
+    /// `thread/name/updated` is broadcast — by the thread's actor when it is loaded, so the
+    /// announcement is ordered with the thread's other notifications.
+    pub async fn thread_name_set(&self, params: Value, reply: Reply) {
+        let (id, name) = match self.store_name(params).await {
+            Ok(named) => named,
+            Err(err) => return reply.send::<()>(Err(err)),
+        };
+        let command = Command::SetName {
+            name: name.clone(),
+            reply: reply.clone(),
+        };
+        if self.services().registry.send(id, command).is_ok() {
+            return;
+        }
+        reply.send(Ok(json!({})));
+        self.services().clients.broadcast(&std::sync::Arc::new(
+            ServerNotification::ThreadNameUpdated(ThreadNameUpdatedNotification {
+                thread_id: id.to_string(),
+                thread_name: Some(name),
+            }),
+        ));
+    }
+
+    async fn store_name(&self, params: Value) -> Result<(ThreadId, String), RpcError> {
+        let params: SetNameParams = serde_json::from_value(params)
+            .map_err(|err| RpcError::unparsable_request(&err.to_string()))?;
+        let id =
+            ThreadId::parse(&params.thread_id).map_err(|err| RpcError::invalid_thread_id(&err))?;
+        let name = params.name.trim().to_owned();
+        if name.is_empty() {
+            return Err(RpcError::invalid_request("thread name must not be empty"));
+        }
+        let _permit = self.thread_list_permit().await?;
+        let services = self.services();
+        // A loaded thread may not have written its rollout yet; its name is kept all the same
+        // (the index picks it up from the name log when the rollout appears).
+        let loaded = services.registry.handle(id).is_some();
+        let stored = services
+            .persistence
+            .find(id)
+            .await
+            .map_err(|err| RpcError::internal(format!("failed to set thread name: {err}")))?;
+        if stored.is_none() && !loaded {
+            return Err(RpcError::no_rollout_found(&id.to_string()));
+        }
+        services
+            .persistence
+            .set_name(id, name.clone())
+            .await
+            .map_err(|err| RpcError::internal(format!("failed to set thread name: {err}")))?;
+        Ok((id, name))
     }
 
     async fn archive(&self, params: Value) -> Result<ThreadId, RpcError> {
