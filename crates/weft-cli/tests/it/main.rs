@@ -22,6 +22,7 @@ mod python_sdk;
 mod server_requests;
 mod startup;
 mod tools;
+mod tui;
 mod turns;
 mod unload;
 mod websocket;
