@@ -20,6 +20,8 @@ pub const SERVER_OVERLOADED: i64 = -32001;
 pub const NOT_INITIALIZED: &str = "Not initialized";
 /// A second `initialize` on a connection.
 pub const ALREADY_INITIALIZED: &str = "Already initialized";
+/// What follows the descriptor in the experimental gate's text (protocol.md §1.4 step 4).
+pub const REQUIRES_EXPERIMENTAL_API: &str = "requires experimentalApi capability";
 /// Ingress queue full.
 pub const OVERLOADED_TEXT: &str = "Server overloaded; retry later.";
 /// `turn/interrupt` on a thread with no running turn.
@@ -109,6 +111,13 @@ impl RpcError {
         Self::invalid_request(format!(
             "Invalid clientInfo.name: '{name}'. Must be a valid HTTP header value."
         ))
+    }
+
+    /// `<descriptor> requires experimentalApi capability`: an experimental method, params member
+    /// or variant from a connection that did not set `capabilities.experimentalApi`.
+    #[must_use]
+    pub fn requires_experimental_api(descriptor: &str) -> Self {
+        Self::invalid_request(format!("{descriptor} {REQUIRES_EXPERIMENTAL_API}"))
     }
 
     /// `-32602 Input exceeds the maximum length of 1048576 characters.` with its `data`.

@@ -15,7 +15,11 @@ pub mod v2;
 
 pub use errors::RpcError;
 pub use jsonrpc::{Incoming, RequestId};
-pub use methods::{CLIENT_REQUEST_METHODS, ClientRequest};
+pub use methods::{
+    CLIENT_REQUEST_METHODS, ClientRequest, EXPERIMENTAL_CLIENT_METHODS,
+    EXPERIMENTAL_NOTIFICATION_METHODS, EXPERIMENTAL_PARAMS, ExperimentalParam, ExperimentalUse,
+    GRANULAR_APPROVAL_DESCRIPTOR, experimental_descriptor,
+};
 
 /// The protocol version weft implements; clients read it from `userAgent` to gate features.
 pub const PROTOCOL_VERSION: &str = "0.169.0";

@@ -992,3 +992,10 @@ pub const CLIENT_REQUEST_METHODS: &[&str] = &[
     "fuzzyFileSearch/sessionUpdate",
     "fuzzyFileSearch/sessionStop",
 ];
+
+mod experimental;
+
+pub use experimental::{
+    EXPERIMENTAL_CLIENT_METHODS, EXPERIMENTAL_NOTIFICATION_METHODS, EXPERIMENTAL_PARAMS,
+    ExperimentalParam, ExperimentalUse, GRANULAR_APPROVAL_DESCRIPTOR, experimental_descriptor,
+};

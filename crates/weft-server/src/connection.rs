@@ -2,8 +2,9 @@
 //!
 //! Processing order per request (protocol.md §1.4): frame → JSON → JSON-RPC shape (failures get
 //! no reply and the connection keeps serving); method + params (`Invalid request: …`);
-//! `initialize` or the `Not initialized` gate; then the handler, in its own task, so a slow
-//! request never blocks the connection.
+//! `initialize` or the `Not initialized` gate; the experimental gate (`<descriptor> requires
+//! experimentalApi capability` for a connection without `experimentalApi`); then the handler, in
+//! its own task, so a slow request never blocks the connection.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -17,12 +18,12 @@ use tracing::Instrument;
 use weft_core::{ClientSink, Core, Identity, Reply, ReplyTo, ServerRequestAnswer};
 use weft_protocol::errors::{ALREADY_INITIALIZED, NOT_INITIALIZED};
 use weft_protocol::v1::InitializeParams;
-use weft_protocol::{ClientRequest, Incoming, RequestId, RpcError};
+use weft_protocol::{ClientRequest, Incoming, RequestId, RpcError, experimental_descriptor};
 
 use crate::dispatch;
 use crate::initialize;
 use crate::limits::{FRAME_BYTES_MAX, IN_FLIGHT_REQUESTS_MAX};
-use crate::writer::{self, FrameOutput, OptOuts};
+use crate::writer::{self, FrameOutput, NotificationCaps, NotificationFilter};
 
 /// Serves one connection until its input ends, a frame is too long, or `shutdown` fires.
 pub async fn serve<R, W>(core: Core, input: R, output: W, shutdown: CancellationToken)
@@ -81,15 +82,17 @@ async fn run<S, O>(
     S: Stream<Item = Result<String, FrameError>> + Unpin,
     O: FrameOutput,
 {
-    let opt_outs = OptOuts::default();
+    let notification_caps = NotificationCaps::default();
     let writer = tokio::spawn(
-        writer::run(receiver, output, Arc::clone(&opt_outs)).instrument(tracing::Span::current()),
+        writer::run(receiver, output, Arc::clone(&notification_caps))
+            .instrument(tracing::Span::current()),
     );
     let mut connection = Connection {
         core: core.clone(),
         sink: sink.clone(),
         initialized: false,
-        opt_outs,
+        experimental_api: false,
+        notification_caps,
         in_flight: Arc::new(Semaphore::new(IN_FLIGHT_REQUESTS_MAX)),
     };
     let overflowed = sink.overflowed();
@@ -129,7 +132,9 @@ struct Connection {
     core: Core,
     sink: ClientSink,
     initialized: bool,
-    opt_outs: OptOuts,
+    /// `capabilities.experimentalApi` of the successful `initialize`.
+    experimental_api: bool,
+    notification_caps: NotificationCaps,
     in_flight: Arc<Semaphore>,
 }
 
@@ -168,6 +173,12 @@ impl Connection {
             sink: self.sink.clone(),
             to: ReplyTo(id),
         };
+        // Read before parsing consumes the raw params (the typed ones drop unknown members);
+        // applied only after the parse and the initialisation checks, in the reference's order.
+        let experimental = body
+            .get("method")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|method| experimental_descriptor(method, body.get("params")));
         let request = match serde_json::from_value::<ClientRequest>(body) {
             Ok(request) => request,
             Err(err) => {
@@ -179,6 +190,11 @@ impl Connection {
         }
         if !self.initialized {
             return reply.send::<()>(Err(RpcError::invalid_request(NOT_INITIALIZED)));
+        }
+        if !self.experimental_api
+            && let Some(descriptor) = experimental
+        {
+            return reply.send::<()>(Err(RpcError::requires_experimental_api(descriptor)));
         }
         let Ok(permit) = Arc::clone(&self.in_flight).try_acquire_owned() else {
             return reply.send::<()>(Err(RpcError::overloaded()));
@@ -215,13 +231,17 @@ impl Connection {
             originator,
             user_agent: user_agent.clone(),
         });
-        let opt_outs: HashSet<String> = params
-            .capabilities
-            .and_then(|capabilities| capabilities.opt_out_notification_methods)
+        let capabilities = params.capabilities.unwrap_or_default();
+        let opt_outs: HashSet<String> = capabilities
+            .opt_out_notification_methods
             .unwrap_or_default()
             .into_iter()
             .collect();
-        let _ = self.opt_outs.set(opt_outs);
+        let _ = self.notification_caps.set(NotificationFilter {
+            opt_outs,
+            experimental_api: capabilities.experimental_api,
+        });
+        self.experimental_api = capabilities.experimental_api;
         self.initialized = true;
         reply.send(Ok(initialize::response(user_agent, self.core.home())));
         self.core.join(&self.sink);

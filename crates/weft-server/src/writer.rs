@@ -1,5 +1,7 @@
 //! The one writer of a connection: drains the client's outbound queue, serialises each message
-//! as one frame (a line on stdio, a text message on a websocket), and honours the connection's notification opt-outs (protocol.md §2.3).
+//! as one frame (a line on stdio, a text message on a websocket), and honours the connection's
+//! notification capabilities (protocol.md §2.3): its opt-outs, and experimental notifications
+//! only for connections with `experimentalApi`.
 
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
@@ -7,10 +9,28 @@ use std::sync::{Arc, OnceLock};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use weft_core::Outbound;
+use weft_protocol::EXPERIMENTAL_NOTIFICATION_METHODS;
 use weft_protocol::jsonrpc::{ErrorEnvelope, ResponseEnvelope, ServerRequestEnvelope};
 
-/// Notification methods a connection opted out of; set once at `initialize`.
-pub(crate) type OptOuts = Arc<OnceLock<HashSet<String>>>;
+/// What a connection negotiated at `initialize` about the notifications it receives.
+#[derive(Debug, Default)]
+pub(crate) struct NotificationFilter {
+    /// Exact notification methods never to send.
+    pub(crate) opt_outs: HashSet<String>,
+    /// Whether experimental notifications may be sent.
+    pub(crate) experimental_api: bool,
+}
+
+impl NotificationFilter {
+    /// Whether a notification with this method goes to the connection.
+    pub(crate) fn allows(&self, method: &str) -> bool {
+        !self.opt_outs.contains(method)
+            && (self.experimental_api || !EXPERIMENTAL_NOTIFICATION_METHODS.contains(&method))
+    }
+}
+
+/// The connection's [`NotificationFilter`]; set once at `initialize`.
+pub(crate) type NotificationCaps = Arc<OnceLock<NotificationFilter>>;
 
 /// Where a connection's encoded messages go: one call to `send` per message.
 pub(crate) trait FrameOutput: Send + 'static {
@@ -44,12 +64,12 @@ impl<W: AsyncWrite + Unpin + Send + 'static> FrameOutput for LineOutput<W> {
 pub(crate) async fn run<O: FrameOutput>(
     mut receiver: mpsc::Receiver<Outbound>,
     mut output: O,
-    opt_outs: OptOuts,
+    caps: NotificationCaps,
 ) {
     let mut line = Vec::with_capacity(4096);
     while let Some(message) = receiver.recv().await {
         line.clear();
-        if !encode(&message, &opt_outs, &mut line) {
+        if !encode(&message, &caps, &mut line) {
             continue;
         }
         if let Err(err) = output.send(&line).await {
@@ -68,11 +88,16 @@ pub(crate) async fn run<O: FrameOutput>(
 }
 
 /// Serialises one message plus `\n` into `line`; false when it is not to be sent.
-fn encode(message: &Outbound, opt_outs: &OptOuts, line: &mut Vec<u8>) -> bool {
+fn encode(message: &Outbound, caps: &NotificationCaps, line: &mut Vec<u8>) -> bool {
     let result = match message {
         Outbound::Notification(notification) => {
             let method = notification.method();
-            if opt_outs.get().is_some_and(|set| set.contains(method)) {
+            let allowed = match caps.get() {
+                Some(filter) => filter.allows(method),
+                // Before `initialize` nothing is negotiated: stable notifications only.
+                None => !EXPERIMENTAL_NOTIFICATION_METHODS.contains(&method),
+            };
+            if !allowed {
                 return false;
             }
             encode_notification(notification, line)
@@ -136,4 +161,41 @@ fn chrono_ms() -> i64 {
         .map_or(0, |elapsed| {
             i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NotificationFilter;
+
+    #[test]
+    fn experimental_notifications_need_the_capability() {
+        let stable = NotificationFilter::default();
+        let experimental = NotificationFilter {
+            experimental_api: true,
+            ..NotificationFilter::default()
+        };
+        for method in weft_protocol::EXPERIMENTAL_NOTIFICATION_METHODS {
+            assert!(!stable.allows(method), "{method}");
+            assert!(experimental.allows(method), "{method}");
+        }
+        assert!(stable.allows("turn/completed"));
+        assert!(experimental.allows("turn/completed"));
+    }
+
+    #[test]
+    fn opt_outs_apply_with_or_without_the_capability() {
+        let filter = NotificationFilter {
+            opt_outs: [
+                "thread/readState/changed".to_owned(),
+                "turn/started".to_owned(),
+            ]
+            .into_iter()
+            .collect(),
+            experimental_api: true,
+        };
+        assert!(!filter.allows("thread/readState/changed"));
+        assert!(!filter.allows("turn/started"));
+        assert!(filter.allows("rawResponseItem/completed"));
+        assert!(filter.allows("turn/completed"));
+    }
 }

@@ -14,6 +14,7 @@ mod binary;
 mod command_exec;
 mod demo;
 mod errors;
+mod experimental;
 mod harness;
 mod history;
 mod lifecycle;

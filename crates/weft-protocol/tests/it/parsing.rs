@@ -1,7 +1,13 @@
 //! The error texts serde produces for bad requests must be the reference's (protocol.md §1.4).
 
-use weft_protocol::{CLIENT_REQUEST_METHODS, ClientRequest, Incoming, RequestId};
-use weft_test_support::schema::reference_dir;
+use weft_protocol::errors::INVALID_REQUEST;
+use weft_protocol::v2::AskForApproval;
+use weft_protocol::{
+    CLIENT_REQUEST_METHODS, ClientRequest, EXPERIMENTAL_CLIENT_METHODS, EXPERIMENTAL_PARAMS,
+    ExperimentalUse, GRANULAR_APPROVAL_DESCRIPTOR, Incoming, RequestId, RpcError,
+    experimental_descriptor,
+};
+use weft_test_support::schema::{SCHEMA_FOLDER, reference_dir};
 
 fn parse(line: &str) -> Result<ClientRequest, String> {
     match Incoming::classify(line).expect("json-rpc") {
@@ -132,4 +138,197 @@ fn classify_shapes() {
     assert!(Incoming::classify("{this is not json").is_err());
     assert!(Incoming::classify("[1,2]").is_err());
     assert!(Incoming::classify(r#"{"jsonrpc":"2.0","id":1,"method":"x"}"#).is_ok());
+}
+
+/// The stable schema's `ClientRequest.json`: method → its params definition (or `None`).
+fn stable_methods() -> Vec<(String, Option<serde_json::Value>)> {
+    let path = reference_dir()
+        .join(SCHEMA_FOLDER)
+        .join("ClientRequest.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("read {}: {err}", path.display()));
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
+    schema["oneOf"]
+        .as_array()
+        .expect("oneOf")
+        .iter()
+        .map(|variant| {
+            let method = variant["properties"]["method"]["enum"][0]
+                .as_str()
+                .expect("method name")
+                .to_owned();
+            let params = variant["properties"]["params"]["$ref"]
+                .as_str()
+                .and_then(|reference| reference.strip_prefix("#/definitions/"))
+                .map(|name| schema["definitions"][name].clone());
+            (method, params)
+        })
+        .collect()
+}
+
+/// The methods whose `ClientRequest` variant is documented with the given marker.
+fn documented(marker: &str) -> Vec<&'static str> {
+    let source = include_str!("../../src/methods.rs");
+    let prefix = format!("` ({marker}");
+    CLIENT_REQUEST_METHODS
+        .iter()
+        .copied()
+        .filter(|method| source.contains(&format!("/// `{method}{prefix}")))
+        .collect()
+}
+
+/// `EXPERIMENTAL_CLIENT_METHODS` is, in order, every known method the stable schema leaves out
+/// except the three deprecated v1 ones, and exactly the variants documented as experimental.
+#[test]
+fn experimental_methods_are_the_known_methods_outside_the_stable_schema() {
+    let stable: Vec<String> = stable_methods()
+        .into_iter()
+        .map(|(method, _)| method)
+        .collect();
+    let deprecated = documented("deprecated v1;");
+    assert_eq!(deprecated.len(), 3, "{deprecated:?}");
+    let outside: Vec<&str> = CLIENT_REQUEST_METHODS
+        .iter()
+        .copied()
+        .filter(|method| !stable.iter().any(|name| name == method))
+        .filter(|method| !deprecated.contains(method))
+        .collect();
+    assert_eq!(EXPERIMENTAL_CLIENT_METHODS, outside.as_slice());
+    assert_eq!(
+        EXPERIMENTAL_CLIENT_METHODS,
+        documented("experimental;").as_slice()
+    );
+    for method in EXPERIMENTAL_CLIENT_METHODS {
+        assert!(CLIENT_REQUEST_METHODS.contains(method), "{method}");
+    }
+}
+
+/// Every experimental method is its own descriptor, and parses to a variant that says so.
+#[test]
+fn experimental_methods_name_themselves() {
+    for method in EXPERIMENTAL_CLIENT_METHODS {
+        assert_eq!(experimental_descriptor(method, None), Some(*method));
+        let line = serde_json::json!({"id": 1, "method": method, "params": {}}).to_string();
+        let request = parse(&line).unwrap_or_else(|err| panic!("{method}: {err}"));
+        assert_eq!(request.experimental_method(), Some(*method));
+    }
+    for method in CLIENT_REQUEST_METHODS {
+        if !EXPERIMENTAL_CLIENT_METHODS.contains(method) {
+            assert_eq!(experimental_descriptor(method, None), None, "{method}");
+        }
+    }
+}
+
+/// The gated params members belong to stable methods and are left out of the stable schema's
+/// params (the export strips experimental members); `approvalPolicy` stays, with its gated
+/// `granular` variant.
+#[test]
+fn experimental_params_are_left_out_of_the_stable_schema() {
+    let stable = stable_methods();
+    for entry in EXPERIMENTAL_PARAMS {
+        let params = stable
+            .iter()
+            .find(|(method, _)| method == entry.method)
+            .and_then(|(_, params)| params.clone())
+            .unwrap_or_else(|| panic!("{} is not a stable method with params", entry.method));
+        let listed = params["properties"].get(entry.member).is_some();
+        if entry.used == ExperimentalUse::GranularApproval {
+            assert!(listed, "{}.{}", entry.method, entry.member);
+            assert_eq!(entry.descriptor, GRANULAR_APPROVAL_DESCRIPTOR);
+        } else {
+            assert!(!listed, "{}.{} is stable", entry.method, entry.member);
+            assert_eq!(
+                entry.descriptor,
+                format!("{}.{}", entry.method, entry.member)
+            );
+        }
+    }
+}
+
+#[test]
+fn experimental_descriptor_names_the_first_member_used() {
+    let descriptor =
+        |method: &str, params: serde_json::Value| experimental_descriptor(method, Some(&params));
+    assert_eq!(
+        descriptor("thread/start", serde_json::json!({"dynamicTools": []})),
+        Some("thread/start.dynamicTools")
+    );
+    assert_eq!(
+        descriptor(
+            "thread/start",
+            serde_json::json!({"experimentalRawEvents": true, "runtimeWorkspaceRoots": ["/"]})
+        ),
+        Some("thread/start.runtimeWorkspaceRoots")
+    );
+    // `null`, a `false` flag and an empty resume path are the stable defaults.
+    assert_eq!(
+        descriptor(
+            "thread/start",
+            serde_json::json!({"dynamicTools": null, "experimentalRawEvents": false})
+        ),
+        None
+    );
+    assert_eq!(
+        descriptor(
+            "thread/resume",
+            serde_json::json!({"threadId": "x", "path": ""})
+        ),
+        None
+    );
+    assert_eq!(
+        descriptor(
+            "thread/resume",
+            serde_json::json!({"threadId": "x", "path": "/r.jsonl"})
+        ),
+        Some("thread/resume.path")
+    );
+    let granular = serde_json::json!({"granular": {
+        "sandbox_approval": true, "rules": true, "mcp_elicitations": false,
+    }});
+    for method in ["thread/start", "thread/resume", "turn/start"] {
+        assert_eq!(
+            descriptor(method, serde_json::json!({"approvalPolicy": granular})),
+            Some(GRANULAR_APPROVAL_DESCRIPTOR),
+            "{method}"
+        );
+        assert_eq!(
+            descriptor(method, serde_json::json!({"approvalPolicy": "never"})),
+            None,
+            "{method}"
+        );
+    }
+    // A member of another method, or of no params at all, is not looked at.
+    assert_eq!(
+        descriptor("thread/list", serde_json::json!({"dynamicTools": []})),
+        None
+    );
+    assert_eq!(experimental_descriptor("turn/start", None), None);
+}
+
+/// What the raw check calls `granular` is what the typed params parse as the granular variant.
+#[test]
+fn granular_approval_matches_the_typed_variant() {
+    let request = parse(
+        r#"{"id":1,"method":"turn/start","params":{"threadId":"t","input":[],"approvalPolicy":{"granular":{"sandbox_approval":true,"rules":false,"mcp_elicitations":true}}}}"#,
+    )
+    .expect("parses");
+    let ClientRequest::TurnStart(params) = request else {
+        panic!("wrong variant")
+    };
+    assert!(matches!(
+        params.approval_policy,
+        Some(AskForApproval::Granular { .. })
+    ));
+}
+
+#[test]
+fn experimental_gate_text() {
+    assert_eq!(
+        RpcError::requires_experimental_api("thread/start.dynamicTools"),
+        RpcError {
+            code: INVALID_REQUEST,
+            message: "thread/start.dynamicTools requires experimentalApi capability".to_owned(),
+            data: None,
+        }
+    );
 }
