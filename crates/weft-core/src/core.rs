@@ -218,9 +218,10 @@ impl Core {
             Ok(state) => state,
             Err(err) => return reply.send::<()>(Err(err)),
         };
-        let origin = Origin::Started {
+        let origin = Origin::Created {
             sink: sink.clone(),
             reply: reply.clone(),
+            include_turns: false,
         };
         if let Err(err) = launch(services, state, None, origin, |handle| {
             services.registry.insert(handle)

@@ -17,6 +17,7 @@ mod command_exec;
 pub mod config;
 mod core;
 mod error;
+mod fork;
 pub mod ids;
 pub mod limits;
 mod persist;

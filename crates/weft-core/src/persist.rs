@@ -85,6 +85,18 @@ impl Persistence {
         }
     }
 
+    /// Indexes a rollout just written whole (a fork's copy).
+    pub(crate) async fn index_path(&self, path: PathBuf) {
+        match self
+            .with_index(move |index| index.index_rollout(&path).map(|_| ()))
+            .await
+        {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::warn!(%err, "cannot index rollout"),
+            Err(err) => tracing::warn!(%err, "cannot index rollout"),
+        }
+    }
+
     /// The index row of a stored thread; falls back to a scan of the folders when the index
     /// does not know it (a file written by another process since the index was synced).
     pub(crate) async fn find(&self, id: ThreadId) -> Result<Option<ThreadRow>, String> {
@@ -127,18 +139,16 @@ impl Persistence {
 
     /// Moves a rollout (archive, unarchive) and re-indexes it at its new place; the row keeps
     /// its name and takes the archived flag from the folder. The move is one `rename` within the
-    /// home, so a crash leaves the file in one place or the other, never half-moved; the index is
-    /// rebuilt from the folders at the next start either way.
+    /// home with both folders fsynced ([`weft_store::move_rollout`]), so a crash leaves the file in
+    /// one place or the other, never half-moved; the index is rebuilt from the folders at the next
+    /// start either way.
     pub(crate) async fn move_rollout(
         &self,
         from: PathBuf,
         to: PathBuf,
     ) -> Result<ThreadRow, String> {
         self.with_index(move |index| {
-            if let Some(parent) = to.parent() {
-                std::fs::create_dir_all(parent).map_err(|err| err.to_string())?;
-            }
-            std::fs::rename(&from, &to).map_err(|err| err.to_string())?;
+            weft_store::move_rollout(&from, &to).map_err(|err| err.to_string())?;
             index.index_rollout(&to).map_err(|err| err.to_string())
         })
         .await?

@@ -349,7 +349,8 @@ impl Core {
             None => return Err(RpcError::no_rollout_found(&params.thread_id)),
         };
         let rollout = self.load_rollout(&row).await?;
-        let state = build::from_rollout(&self.services().config, &row, rollout, params);
+        let stored = build::Stored::from_row(&row);
+        let state = build::from_rollout(&self.services().config, stored, rollout, &params.settings);
         let path = row.rollout_path.clone();
         let opened = tokio::task::spawn_blocking(move || RolloutWriter::open_append(&path))
             .await

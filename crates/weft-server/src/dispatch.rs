@@ -70,6 +70,7 @@ pub(crate) async fn handle(core: &Core, sink: &ClientSink, request: ClientReques
         ClientRequest::ThreadArchive(params) => core.thread_archive(params, reply).await,
         ClientRequest::ThreadUnarchive(params) => core.thread_unarchive(params, reply).await,
         ClientRequest::ThreadNameSet(params) => core.thread_name_set(params, reply).await,
+        ClientRequest::ThreadFork(params) => core.thread_fork(sink, params, reply).await,
         ClientRequest::ModelList(params) => answer(reply, Ok(core.model_list(&params))),
         ClientRequest::ConfigRead(params) => answer(reply, Ok(core.config_read(&params))),
         ClientRequest::AccountRead(_) => answer(reply, Ok(core.account_read())),

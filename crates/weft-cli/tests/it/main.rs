@@ -15,6 +15,7 @@ mod command_exec;
 mod demo;
 mod errors;
 mod experimental;
+mod fork;
 mod harness;
 mod history;
 mod lifecycle;

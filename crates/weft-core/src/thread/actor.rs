@@ -157,14 +157,33 @@ impl Actor {
     /// `thread/start` give.
     fn announce(&mut self, origin: Origin) {
         match origin {
-            Origin::Started { sink, reply } => {
+            Origin::Created {
+                sink,
+                reply,
+                include_turns,
+            } => {
                 // R5: a connection that left while the thread was created is not subscribed;
                 // the thread still unloads after the delay.
                 if !sink.is_closed() {
-                    self.subscribers.insert(sink.id(), sink);
+                    self.subscribers.insert(sink.id(), sink.clone());
+                }
+                let turns = if include_turns {
+                    self.state.turns.clone()
+                } else {
+                    Vec::new()
+                };
+                let thread = self.state.to_wire(self.status(), turns);
+                reply.send(Ok(self.state.start_response(thread)));
+                if include_turns && let Some((usage, turn_id)) = &self.state.usage {
+                    sink.notify(Arc::new(ServerNotification::ThreadTokenUsageUpdated(
+                        ThreadTokenUsageUpdatedNotification {
+                            thread_id: self.state.meta.id.to_string(),
+                            turn_id: turn_id.clone(),
+                            token_usage: *usage,
+                        },
+                    )));
                 }
                 let thread = self.state.to_wire(self.status(), Vec::new());
-                reply.send(Ok(self.state.start_response(thread.clone())));
                 self.broadcast(ServerNotification::ThreadStarted(
                     ThreadStartedNotification { thread },
                 ));
@@ -229,6 +248,22 @@ impl Actor {
                 if let Some(active) = &self.active {
                     active.cancel.cancel();
                 }
+            }
+            Command::ForkSource { reply } => {
+                let _ = reply.send(crate::thread::ForkSource {
+                    path: self
+                        .rollout
+                        .as_ref()
+                        .map(|writer| writer.path().to_path_buf()),
+                    running: self.active.as_ref().map(|active| {
+                        (
+                            active.turn_id.to_string(),
+                            active.started_at,
+                            active.started_ms,
+                        )
+                    }),
+                    name: self.state.meta.name.clone(),
+                });
             }
             Command::SetName { name, reply } => {
                 self.state.meta.name = Some(name.clone());

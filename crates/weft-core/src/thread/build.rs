@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 use weft_protocol::v2::{
-    ApprovalsReviewer, SandboxPolicy, SessionSource, SessionSourceName, ThreadResumeParams,
-    ThreadSettingsOverrides, ThreadStartParams,
+    ApprovalsReviewer, SandboxPolicy, SessionSource, SessionSourceName, ThreadSettingsOverrides,
+    ThreadStartParams,
 };
 use weft_protocol::{PROTOCOL_VERSION, RpcError};
 use weft_store::{RolloutDigest, ThreadRow};
@@ -110,18 +110,45 @@ pub(crate) fn new_thread(
     })
 }
 
-/// A stored thread (cold resume): settings from the last `turn_context` unless the request
-/// overrides them, history and turns from the rollout, stale turns reported interrupted (R23).
+/// What the store knows of a thread besides its rollout.
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    /// Unix seconds.
+    pub updated_at: i64,
+    /// Unix seconds.
+    pub recency_at: i64,
+    /// User-set name.
+    pub name: Option<String>,
+    /// The rollout; `None` for an ephemeral thread (a fork kept in memory).
+    pub path: Option<std::path::PathBuf>,
+}
+
+impl Stored {
+    /// From an index row.
+    pub(crate) fn from_row(row: &ThreadRow) -> Self {
+        Self {
+            updated_at: row.updated_at_ms.div_euclid(1000),
+            recency_at: row.recency_at_ms.div_euclid(1000),
+            name: row.name.clone(),
+            path: Some(row.rollout_path.clone()),
+        }
+    }
+}
+
+/// A stored thread (cold resume, or a fork's copy): settings from the last `turn_context` unless
+/// `overrides` say otherwise, history and turns from the rollout, stale turns reported
+/// interrupted (R23).
 pub(crate) fn from_rollout(
     config: &CoreConfig,
-    row: &ThreadRow,
+    stored: Stored,
     rollout: RolloutDigest,
-    params: &ThreadResumeParams,
+    overrides: &ThreadSettingsOverrides,
 ) -> ThreadState {
     let meta = &rollout.meta;
-    let mut overrides = params.settings.clone();
+    let requested = overrides;
+    let mut overrides = overrides.clone();
     let context = rollout.last_turn_context.as_ref();
-    let stored = |key: &str| {
+    let stored_key = |key: &str| {
         context
             .and_then(|ctx| ctx.get(key))
             .and_then(Value::as_str)
@@ -133,17 +160,17 @@ pub(crate) fn from_rollout(
         .or_else(|| meta.model_provider.clone());
     overrides.cwd = overrides
         .cwd
-        .or_else(|| stored("cwd"))
+        .or_else(|| stored_key("cwd"))
         .or_else(|| Some(meta.cwd.clone()));
     if overrides.approval_policy.is_none() {
-        overrides.approval_policy = stored("approval_policy")
+        overrides.approval_policy = stored_key("approval_policy")
             .and_then(|policy| serde_json::from_value(Value::String(policy)).ok());
     }
     overrides.base_instructions = overrides
         .base_instructions
         .or_else(|| meta.base_instructions.clone());
     let mut settings = settings_for(config, &overrides);
-    if params.settings.sandbox.is_none()
+    if requested.sandbox.is_none()
         && let Some(policy) = context
             .and_then(|ctx| ctx.get("sandbox_policy"))
             .and_then(stored_sandbox)
@@ -166,12 +193,12 @@ pub(crate) fn from_rollout(
                 .clone()
                 .unwrap_or_else(|| meta.id.to_string()),
             created_at: meta.created_at.timestamp(),
-            updated_at: row.updated_at_ms.div_euclid(1000),
-            recency_at: row.recency_at_ms.div_euclid(1000),
+            updated_at: stored.updated_at,
+            recency_at: stored.recency_at,
             preview: rollout.preview,
-            name: row.name.clone(),
-            path: Some(row.rollout_path.clone()),
-            ephemeral: false,
+            name: stored.name,
+            ephemeral: stored.path.is_none(),
+            path: stored.path,
             cli_version: meta.cli_version.clone(),
             originator: Some(meta.originator.clone()).filter(|originator| !originator.is_empty()),
             source: SessionSource::from_rollout(&meta.source),

@@ -49,15 +49,31 @@ pub(crate) fn launch(
 /// about a thread leaves from its actor.
 #[derive(Debug)]
 pub(crate) enum Origin {
-    /// `thread/start`: subscribe the caller (unless its connection is already gone, R5), answer,
-    /// then broadcast `thread/started`.
-    Started { sink: ClientSink, reply: Reply },
+    /// `thread/start` or `thread/fork`: subscribe the caller (unless its connection is already
+    /// gone, R5), answer (a fork: with the copied turns unless excluded), send the caller the
+    /// token usage (a fork that has some), then broadcast `thread/started`.
+    Created {
+        sink: ClientSink,
+        reply: Reply,
+        include_turns: bool,
+    },
     /// Cold resume: broadcast `thread/status/changed {idle}`, then answer as a rejoin (R21).
     Resumed {
         sink: ClientSink,
         reply: Reply,
         include_turns: bool,
     },
+}
+
+/// A loaded thread as a fork source.
+#[derive(Debug)]
+pub(crate) struct ForkSource {
+    /// The rollout, once the thread has one.
+    pub path: Option<std::path::PathBuf>,
+    /// The running turn: id, start (unix seconds) and start (unix ms).
+    pub running: Option<(String, i64, i64)>,
+    /// User-set name.
+    pub name: Option<String>,
 }
 
 /// What an actor can be asked to do. Every trigger of the actor is one of these, an event of
@@ -92,6 +108,9 @@ pub(crate) enum Command {
     Interrupt { turn_id: String, reply: Reply },
     /// Interrupt whatever turn runs (server shutdown).
     InterruptRunning,
+    /// What `thread/fork` needs of a loaded source: its rollout (current: lines are written
+    /// unbuffered) and the turn it is running.
+    ForkSource { reply: oneshot::Sender<ForkSource> },
     /// `thread/name/set` of a loaded thread (the name is already stored): take the name,
     /// answer `{}`, broadcast `thread/name/updated`.
     SetName { name: String, reply: Reply },

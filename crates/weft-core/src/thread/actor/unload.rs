@@ -180,6 +180,7 @@ impl Actor {
             }
             Command::Read { .. }
             | Command::Status { .. }
+            | Command::ForkSource { .. }
             | Command::ClientGone(_)
             | Command::InterruptRunning
             | Command::UserShellEvent { .. } => {}

@@ -99,6 +99,24 @@ impl Default for DigestOptions {
     }
 }
 
+impl RolloutDigest {
+    /// The digest of a rollout already in memory (a fork's copy), from its accessors.
+    #[must_use]
+    pub fn of(rollout: &crate::Rollout) -> RolloutDigest {
+        RolloutDigest {
+            meta: rollout.meta().clone(),
+            preview: rollout.preview(),
+            turns: rollout.turns(),
+            model_history: rollout.model_history(),
+            last_token_usage: rollout.last_token_usage(),
+            last_turn_context: rollout.last_turn_context().cloned(),
+            last_model: rollout.last_model().map(str::to_owned),
+            last_ordinal: rollout.last_ordinal(),
+            skipped_lines: rollout.skipped_lines(),
+        }
+    }
+}
+
 /// Reads what a cold resume needs from the rollout at `path`, using the available cores.
 ///
 /// Equivalent to [`crate::read_rollout`] followed by the `Rollout` accessors, and much
