@@ -103,11 +103,11 @@ async fn request_errors_are_exact_and_the_connection_survives() {
     assert_eq!(response["error"]["code"], -32600);
 
     let (response, _) = client
-        .call("thread/fork", json!({"threadId": UNKNOWN_THREAD}))
+        .call("feedback/upload", json!({"classification": "bug"}))
         .await;
     assert_eq!(
         response["error"],
-        json!({"code": -32601, "message": "thread/fork is not supported yet"})
+        json!({"code": -32601, "message": "feedback/upload is not supported yet"})
     );
 
     // A malformed line and a non-JSON-RPC line get no reply; the next request is answered.
