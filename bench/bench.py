@@ -225,14 +225,16 @@ class ServerSpec:
         return env
 
 
-def config_toml(base_url: str, reference: bool, sandbox: str = "workspace-write") -> str:
+def config_toml(base_url: str, reference: bool, sandbox: str = "workspace-write", top_level: str = "") -> str:
     # Same keys for both servers (weft reads codex's config keys). The [features] table is what the
     # reference transcripts were recorded with; weft is expected to accept (or ignore) it.
+    # `top_level` adds keys before the first table (e.g. `thread_unload_delay_secs = 0`).
     return f"""# written by bench/bench.py
 model = "{MODEL}"
 model_provider = "mock"
 approval_policy = "never"
 sandbox_mode = "{sandbox}"
+{top_level}
 
 [model_providers.mock]
 name = "mock"
@@ -249,10 +251,11 @@ memories = false
 """
 
 
-def make_home(parent: Path, spec: ServerSpec, mock: Mock, sandbox: str = "workspace-write") -> Path:
+def make_home(parent: Path, spec: ServerSpec, mock: Mock, sandbox: str = "workspace-write",
+              top_level: str = "") -> Path:
     home = parent / "home"
     home.mkdir(parents=True, exist_ok=True)
-    (home / "config.toml").write_text(config_toml(mock.base_url, spec.name != "weft", sandbox))
+    (home / "config.toml").write_text(config_toml(mock.base_url, spec.name != "weft", sandbox, top_level))
     return home
 
 
@@ -914,6 +917,9 @@ class Run:
         kr, lr = f"resume_{items}_restart_ms", f"thread/resume, {items:,} items, after a restart on the same home"
         runs = self.cfg["resume_runs"]
         colds, rehomes = [], []
+        rss_after, hwm_after = [], []
+        km = f"resume_{items}_rss_mb"
+        lm = f"RSS after a cold thread/resume of {items:,} items"
         try:
             for r in range(runs):
                 tmp = mktemp(f"{self.spec.name}-resume")
@@ -932,6 +938,10 @@ class Run:
                             srv.initialize()
                             res, t0, t1 = srv.request("thread/resume", {"threadId": tid},
                                                       timeout=self.cfg["resume_timeout"])
+                            if phase == "cold":
+                                rss, hwm, _ = srv.rss_kb()
+                                rss_after.append(rss / 1024)
+                                hwm_after.append(hwm / 1024)
                             turns = res["thread"].get("turns") or []
                             got_items = sum(len(t.get("items") or []) for t in turns)
                             if len(turns) != n_turns or got_items != items:
@@ -946,8 +956,84 @@ class Run:
                     rmtemp(tmp)
             self.put(kc, lc + (f" (median of {runs})" if runs > 1 else ""), "ms", med(colds), samples=colds)
             self.put(kr, lr + (f" (median of {runs})" if runs > 1 else ""), "ms", med(rehomes), samples=rehomes)
+            self.put(km, lm + (f" (median of {runs})" if runs > 1 else ""), "MiB", med(rss_after),
+                     samples=rss_after, peak_mb=hwm_after)
         except BenchError as e:
-            self.fail([(kc, lc, "ms"), (kr, lr, "ms")], e)
+            self.fail([(kc, lc, "ms"), (kr, lr, "ms"), (km, lm, "MiB")], e)
+
+    # -- 8. thread lifecycle (issue 13) -----------------------------------------------------------
+    def lifecycle(self) -> None:
+        """Loaded idle threads and idle unload, over one stdio connection.
+
+        (a) RSS with N loaded idle threads: N `thread/start`s on one connection (subscribed, so
+        never unloaded), then the RSS growth over the idle server, per thread. (b) Unload frees
+        memory: with `thread_unload_delay_secs = 0`, M threads each run one turn (so each has a
+        rollout and a history), are unsubscribed and unloaded (`thread/closed` for each), then
+        the RSS is compared with the idle server's."""
+        n = self.cfg["idle_threads"]
+        m = self.cfg["unload_threads"]
+        rows = {
+            "idle": (f"idle_threads_{n}_rss_mb", f"RSS with {n:,} loaded idle threads (one connection)"),
+            "per": (f"idle_thread_kib", f"RSS growth per loaded idle thread ({n:,} threads)"),
+            "loaded": (f"unload_{m}_loaded_rss_mb", f"RSS with {m:,} loaded threads of one turn each"),
+            "after": (f"unload_{m}_after_rss_mb", f"RSS after those {m:,} threads unloaded (delay 0)"),
+            "growth": (f"unload_{m}_growth_mb", f"RSS left over the idle server after the {m:,} unloads"),
+        }
+        tmp = mktemp(f"{self.spec.name}-lifecycle")
+        srv = None
+        try:
+            home = make_home(tmp / "a", self.spec, self.mock)
+            work = tmp / "work"
+            work.mkdir()
+            srv = self.spawn(home, work, "idle-threads")
+            srv.initialize()
+            time.sleep(1.0)
+            base, _, _ = srv.rss_kb()
+            for _ in range(n):
+                srv.request("thread/start", {"cwd": str(work)}, timeout=60)
+            time.sleep(1.0)
+            rss, _, _ = srv.rss_kb()
+            self.put(rows["idle"][0], rows["idle"][1], "MiB", rss / 1024, idle_mb=base / 1024)
+            self.put(rows["per"][0], rows["per"][1], "KiB", (rss - base) / n)
+            srv.close()
+            srv = None
+
+            home = make_home(tmp / "b", self.spec, self.mock, top_level="thread_unload_delay_secs = 0")
+            srv = self.spawn(home, work, "unload")
+            srv.initialize()
+            time.sleep(1.0)
+            base, _, _ = srv.rss_kb()
+            tids = []
+            for i in range(m):
+                res, _, _ = srv.request("thread/start", {"cwd": str(work)}, timeout=60)
+                tid = res["thread"]["id"]
+                self._turn(srv, tid, f"unload benchmark {i}")
+                tids.append(tid)
+            loaded, _, _ = srv.rss_kb()
+            self.put(rows["loaded"][0], rows["loaded"][1], "MiB", loaded / 1024, idle_mb=base / 1024)
+            start = srv.note_count()
+            for tid in tids:
+                srv.request("thread/unsubscribe", {"threadId": tid}, timeout=60)
+            closed: set[str] = set()
+            idx = start
+            while len(closed) < m:
+                idx, _, note = srv.wait_note(lambda msg: msg.get("method") == "thread/closed", idx, timeout=120,
+                                             what=f"thread/closed ({len(closed)} of {m} so far)")
+                closed.add((note.get("params") or {}).get("threadId"))
+                idx += 1
+            res, _, _ = srv.request("thread/loaded/list", {}, timeout=60)
+            if res.get("data"):
+                self.note(f"{len(res['data'])} threads still loaded after {m} thread/closed")
+            time.sleep(1.0)
+            after, _, _ = srv.rss_kb()
+            self.put(rows["after"][0], rows["after"][1], "MiB", after / 1024, idle_mb=base / 1024)
+            self.put(rows["growth"][0], rows["growth"][1], "MiB", (after - base) / 1024)
+        except BenchError as e:
+            self.fail([(k, l, "MiB") for k, l in rows.values()], e)
+        finally:
+            if srv:
+                srv.close()
+            rmtemp(tmp)
 
     # -- 7. tool path (issue 12) -------------------------------------------------------------------
     def _turn(self, srv: RpcServer, tid: str, text: str, timeout: float = 120.0, expect_requests: int = 1) -> dict:
@@ -1332,6 +1418,8 @@ def fmt(v, unit: str) -> str:
         return "—"
     if unit == "MiB":
         return f"{v:.1f} MiB"
+    if unit == "KiB":
+        return f"{v:.1f} KiB"
     if v >= 1000:
         return f"{v / 1000:.2f} s"
     if v >= 100:
@@ -1340,7 +1428,7 @@ def fmt(v, unit: str) -> str:
 
 
 ORDER = ["startup_ms", "thread_start_ms", "turn_overhead_ms", "turn_overhead_late_ms", "rss_idle_mb", "rss_after_",
-         "list_", "resume_", "tools_"]
+         "list_", "resume_", "tools_", "idle_threads_", "idle_thread_kib", "unload_"]
 TOOLS_ORDER = [f"tools_{m}_{k}" for m in ("ww", "dfa") for k in ("true_ms", "text_ms", "path_ms")] + \
     ["tools_spawn_bash_ms", "tools_spawn_true_ms", "tools_spawn_bash_realhome_ms"] + \
     [f"tools_{m}_1g_{k}" for m in ("ww", "dfa") for k in ("idle_mb", "peak_mb", "turn_ms", "done_ms")]
@@ -1353,9 +1441,10 @@ def _order_key(k: str):
         if k == p or (p.endswith("_") and k.startswith(p)):
             m = re.search(r"_(\d+)_", k)
             sub = int(m.group(1)) if m else 0
-            rank = [t for t in ("init", "first", "warm", "total", "restart", "cold") if t in k]
-            return (i, sub, {"init": 0, "first": 1, "warm": 2, "total": 3, "restart": 5, "cold": 0}.get(
-                rank[0] if rank else "", 4))
+            rank = [t for t in ("init", "first", "warm", "total", "restart", "cold", "loaded", "after", "growth")
+                    if t in k]
+            return (i, sub, {"init": 0, "first": 1, "warm": 2, "total": 3, "restart": 5, "cold": 0, "loaded": 0,
+                             "after": 1, "growth": 2}.get(rank[0] if rank else "", 4))
     return (len(ORDER), 0, k)
 
 
@@ -1455,11 +1544,13 @@ def write_benchmarks_md(section: str) -> None:
 
 FULL = {"startup_runs": 10, "thread_starts": 10, "turns": 100, "turn_window": (1, 20), "late_window": (81, 100),
         "list_sizes": [2_000, 20_000, 50_000], "list_timeout": 600, "resume_turns": 5_000, "resume_runs": 3,
-        "resume_timeout": 600, "tool_turns": 12, "spawn_runs": 20}
+        "resume_timeout": 600, "tool_turns": 12, "spawn_runs": 20,
+        "idle_threads": 10_000, "unload_threads": 1_000}
 QUICK = {"startup_runs": 3, "thread_starts": 5, "turns": 20, "turn_window": (1, 20), "late_window": None,
          "list_sizes": [2_000], "list_timeout": 300, "resume_turns": 500, "resume_runs": 1, "resume_timeout": 300,
-         "tool_turns": 5, "spawn_runs": 10}
-SCENARIOS = ["startup", "session", "list", "resume", "tools"]
+         "tool_turns": 5, "spawn_runs": 10,
+         "idle_threads": 1_000, "unload_threads": 100}
+SCENARIOS = ["startup", "session", "list", "resume", "tools", "lifecycle"]
 
 
 def find_reference() -> Path | None:

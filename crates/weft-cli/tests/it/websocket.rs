@@ -509,3 +509,141 @@ async fn r36_sigterm_drains_then_closes_every_websocket() {
         .unwrap();
     assert!(status.success(), "weft exits 0 after the drain: {status}");
 }
+
+/// The messages up to and including the first `method`, in order.
+async fn messages_until(client: &mut WsClient, method: &str) -> Vec<Value> {
+    let mut seen = Vec::new();
+    loop {
+        let message = client.next().await.expect("message before close");
+        let done = message["method"] == method;
+        seen.push(message);
+        if done {
+            return seen;
+        }
+    }
+}
+
+fn methods_of(messages: &[Value]) -> Vec<String> {
+    messages
+        .iter()
+        .filter_map(|message| message["method"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn r1_r4_two_websocket_clients_share_a_thread_and_hand_over_a_question() {
+    let mock = MockResponses::start().await;
+    mock.push(Script::function_call(
+        "request_user_input",
+        "call_q",
+        r#"{"questions":[{"id":"q1","header":"Pick","question":"Which one?","options":[{"label":"Yes","description":"do it"},{"label":"No","description":"skip it"}]}]}"#,
+    ));
+    let server = start_with(mock, &[]).await;
+    let mut first = WsClient::connect(server.addr, None).await;
+    first.initialize("ws-first").await;
+    let thread = first.call_ok("thread/start", json!({})).await;
+    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
+    first
+        .call_ok(
+            "turn/start",
+            json!({
+                "threadId": thread_id,
+                "input": [{"type": "text", "text": "ask me"}],
+                "collaborationMode": {"mode": "plan", "settings": {"model": "gpt-5.2-codex"}},
+            }),
+        )
+        .await;
+    let asked = messages_until(&mut first, "item/tool/requestUserInput").await;
+    let request = asked.last().unwrap().clone();
+
+    // A's socket goes away while the question waits.
+    first.socket.close(None).await.unwrap();
+    while first.next().await.is_some() {}
+
+    let mut second = WsClient::connect(server.addr, None).await;
+    second.initialize("ws-second").await;
+    let resumed = second
+        .call_ok("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(
+        resumed["thread"]["status"],
+        json!({"type": "active", "activeFlags": ["waitingOnUserInput"]})
+    );
+    let replayed = second.wait_for("item/tool/requestUserInput").await;
+    assert_eq!(replayed["id"], request["id"]);
+    assert_eq!(replayed["params"], request["params"]);
+    second
+        .send(&json!({"id": request["id"], "result": {"answers": {"q1": {"answers": ["Yes"]}}}}))
+        .await;
+    let finished = messages_until(&mut second, "turn/completed").await;
+    assert!(methods_of(&finished).contains(&"serverRequest/resolved".to_owned()));
+    assert_eq!(
+        finished.last().unwrap()["params"]["turn"]["status"],
+        "completed"
+    );
+
+    // A reconnects and sees the outcome.
+    let mut again = WsClient::connect(server.addr, None).await;
+    again.initialize("ws-first-again").await;
+    let read = again
+        .call_ok(
+            "thread/read",
+            json!({"threadId": thread_id, "includeTurns": true}),
+        )
+        .await;
+    assert_eq!(read["thread"]["turns"][0]["status"], "completed");
+    terminate(server.child).await;
+}
+
+#[tokio::test]
+async fn fifty_websocket_subscribers_each_get_every_event_once_in_order() {
+    const SUBSCRIBERS: usize = 50;
+    let server = start(&[]).await;
+    let mut owner = WsClient::connect(server.addr, None).await;
+    owner.initialize("ws-owner").await;
+    let thread = owner.call_ok("thread/start", json!({})).await;
+    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
+    let input = json!([{"type": "text", "text": "first"}]);
+    owner
+        .call_ok("turn/start", json!({"threadId": thread_id, "input": input}))
+        .await;
+    owner.wait_for("turn/completed").await;
+
+    let mut watchers = Vec::with_capacity(SUBSCRIBERS);
+    for i in 0..SUBSCRIBERS {
+        let mut watcher = WsClient::connect(server.addr, None).await;
+        watcher.initialize(&format!("ws-watcher-{i}")).await;
+        watcher
+            .call_ok("thread/resume", json!({"threadId": thread_id}))
+            .await;
+        watchers.push(watcher);
+    }
+    let input = json!([{"type": "text", "text": "second"}]);
+    owner
+        .call_ok("turn/start", json!({"threadId": thread_id, "input": input}))
+        .await;
+    let expected = methods_of(&messages_until(&mut owner, "turn/completed").await);
+    assert!(expected.contains(&"item/agentMessage/delta".to_owned()));
+    let streams = futures_util::future::join_all(
+        watchers
+            .iter_mut()
+            .map(|watcher| messages_until(watcher, "turn/completed")),
+    )
+    .await;
+    for stream in &streams {
+        // Each watcher got the goal snapshot of its own resume (and the later watchers'
+        // snapshots, which are broadcasts) before the turn; from `turn/started` on, the same
+        // sequence as the owner, each event once.
+        let methods = methods_of(stream);
+        let start = methods
+            .iter()
+            .position(|method| method == "turn/started")
+            .expect("turn/started");
+        let owner_start = expected
+            .iter()
+            .position(|method| method == "turn/started")
+            .unwrap();
+        assert_eq!(methods[start..], expected[owner_start..]);
+    }
+    terminate(server.child).await;
+}
