@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Thread flows of OpenAI's official Python SDK against weft: name, fork, archive, unarchive.
+
+Public API of the PyPI package `openai-codex` only (README.md beside this file says which
+version), with weft launched through `CodexConfig(launch_args_override=[...])` on a temporary
+home and its offline `scripted` model ("Hello from mock. You said: <text>"):
+
+    python3 threads.py /path/to/weft
+
+Steps: a thread with one turn; `Thread.set_name` (then `read` shows it); `thread_fork` (the
+fork reads back the source's turn, names its source, runs a turn of its own; the source keeps
+one turn); an ephemeral fork without turns in its answer; `thread_archive` (gone from the
+default list, present in `archived=True`); `thread_unarchive` (back, resumable, runs a turn).
+
+Exit status: 0 when every step passed; 1 when a step failed; 2 when the SDK is missing or the
+arguments are wrong; 3 on the 60 s timeout. The last line is `threads: N passed, M failed`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+TIMEOUT_S = 60.0
+
+try:
+    from openai_codex import Codex, CodexConfig, __version__ as SDK_VERSION
+    from openai_codex.generated.v2_all import TurnStatus
+except ImportError as exc:  # pragma: no cover - environment problem, not a weft failure
+    print(f"threads: cannot import the openai-codex SDK ({exc}); see README.md for pip install")
+    sys.exit(2)
+
+
+class StepFailed(Exception):
+    """A check did not hold; the message says what was expected and what came."""
+
+
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise StepFailed(message)
+
+
+def hello(text: str) -> str:
+    return f"Hello from mock. You said: {text}"
+
+
+class Flows:
+    def __init__(self, weft: str) -> None:
+        self.weft = weft
+        self.home = tempfile.mkdtemp(prefix="weft-sdk-threads-")
+        self.passed = 0
+        self.current = "setup"
+        self.codex: Codex | None = None
+
+    def step(self, name: str, func):
+        self.current = name
+        result = func()
+        self.passed += 1
+        print(f"ok   {name}")
+        return result
+
+    def run(self) -> None:
+        self.codex = Codex(CodexConfig(
+            launch_args_override=(self.weft, "--home", self.home, "app-server"),
+            cwd=self.home,
+        ))
+        codex = self.codex
+        source = self.step("a thread with one turn", lambda: self.one_turn(codex.thread_start(), "first"))
+        self.step("thread/name/set", lambda: self.name(source))
+        self.step("thread/fork", lambda: self.fork(codex, source))
+        self.step("ephemeral fork", lambda: self.ephemeral_fork(codex, source))
+        self.step("thread/archive", lambda: self.archive(codex, source))
+        self.step("thread/unarchive", lambda: self.unarchive(codex, source))
+
+    def one_turn(self, thread, prompt: str):
+        result = thread.run(prompt)
+        expect(result.status == TurnStatus.completed, f"turn status {result.status!r}")
+        expect(result.final_response == hello(prompt), f"final_response {result.final_response!r}")
+        return thread
+
+    def name(self, thread) -> None:
+        thread.set_name("Parser work")
+        read = thread.read()
+        expect(read.thread.name == "Parser work", f"thread/read name {read.thread.name!r}")
+
+    def fork(self, codex: Codex, source) -> None:
+        fork = codex.thread_fork(source.id)
+        expect(fork.id != source.id, "the fork has the source's id")
+        read = fork.read(include_turns=True)
+        expect(read.thread.forked_from_id == source.id, f"forkedFromId {read.thread.forked_from_id!r}")
+        expect(len(read.thread.turns) == 1, f"the fork has {len(read.thread.turns)} turns, expected 1")
+        self.one_turn(fork, "on the fork")
+        expect(len(fork.read(include_turns=True).thread.turns) == 2, "the fork's own turn is missing")
+        expect(len(source.read(include_turns=True).thread.turns) == 1, "the source changed")
+        print(f"  fork {fork.id} of {source.id}")
+
+    def ephemeral_fork(self, codex: Codex, source) -> None:
+        fork = codex.thread_fork(source.id, ephemeral=True, include_turns=False)
+        read = fork.read()
+        expect(read.thread.ephemeral is True, f"ephemeral {read.thread.ephemeral!r}")
+        expect(read.thread.path is None, f"an ephemeral fork has a path: {read.thread.path!r}")
+        self.one_turn(fork, "ephemeral")
+
+    def archive(self, codex: Codex, source) -> None:
+        codex.thread_archive(source.id)
+        listed = [t.id for t in codex.thread_list().data]
+        expect(source.id not in listed, f"archived thread still listed: {listed}")
+        archived = [t.id for t in codex.thread_list(archived=True).data]
+        expect(source.id in archived, f"archived thread not in archived=True list: {archived}")
+
+    def unarchive(self, codex: Codex, source) -> None:
+        restored = codex.thread_unarchive(source.id)
+        expect(restored.id == source.id, f"unarchive returned {restored.id!r}")
+        listed = [t.id for t in codex.thread_list().data]
+        expect(source.id in listed, f"unarchived thread not listed: {listed}")
+        resumed = codex.thread_resume(source.id)
+        self.one_turn(resumed, "after unarchive")
+        expect(len(resumed.read(include_turns=True).thread.turns) == 2, "history lost across archive")
+
+    def kill_children(self) -> None:
+        # Private attribute, used only to stop a hung child on timeout.
+        proc = getattr(getattr(self.codex, "_client", None), "_proc", None)
+        if proc is not None:
+            try:
+                proc.kill()
+            except OSError:
+                pass
+
+    def cleanup(self) -> None:
+        if self.codex is not None:
+            try:
+                self.codex.close()
+            except Exception:  # noqa: BLE001
+                pass
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print(__doc__)
+        return 2
+    weft = os.path.abspath(argv[1])
+    if not (os.path.isfile(weft) and os.access(weft, os.X_OK)):
+        print(f"threads: {weft} is not an executable file")
+        return 2
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "WEFT_HOME", "CODEX_HOME"):
+        os.environ.pop(var, None)
+    print(f"threads: openai-codex {SDK_VERSION} against {weft}")
+    flows = Flows(weft)
+
+    def on_timeout() -> None:
+        print(f"FAIL {flows.current}: timed out after {TIMEOUT_S:.0f} s")
+        print(f"threads: {flows.passed} passed, 1 failed")
+        sys.stdout.flush()
+        flows.kill_children()
+        shutil.rmtree(flows.home, ignore_errors=True)
+        os._exit(3)
+
+    watchdog = threading.Timer(TIMEOUT_S, on_timeout)
+    watchdog.daemon = True
+    watchdog.start()
+    started = time.monotonic()
+    try:
+        flows.run()
+    except StepFailed as exc:
+        print(f"FAIL {flows.current}: {exc}")
+        print(f"threads: {flows.passed} passed, 1 failed")
+        return 1
+    except Exception as exc:  # noqa: BLE001 - SDK errors (validation, JSON-RPC) are failures
+        print(f"FAIL {flows.current}: {type(exc).__name__}: {exc}")
+        traceback.print_exc()
+        print(f"threads: {flows.passed} passed, 1 failed")
+        return 1
+    finally:
+        watchdog.cancel()
+        flows.cleanup()
+    print(f"all steps passed in {time.monotonic() - started:.1f} s")
+    print(f"threads: {flows.passed} passed, 0 failed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
