@@ -239,3 +239,50 @@ async fn r7_three_rejoins_share_one_listener_each_event_once_per_subscriber() {
         assert_eq!(completed, 2, "user message and reply, once each");
     }
 }
+
+#[tokio::test]
+async fn r24_a_rejoin_answers_with_the_reference_key_set() {
+    let harness = Harness::start().await;
+    let mut owner = harness.connect().await;
+    let thread_id = start_thread(&mut owner, json!({})).await;
+    run_turn(&mut owner, &thread_id, "hello").await;
+    let mut other = harness.connect().await;
+    let resumed = other
+        .call_ok("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    let mut keys: Vec<&str> = resumed
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    // The key set of the reference's `restart` transcript (no `permissionProfile`).
+    assert_eq!(
+        keys,
+        vec![
+            "activePermissionProfile",
+            "approvalPolicy",
+            "approvalsReviewer",
+            "collaborationMode",
+            "cwd",
+            "disabledPluginIds",
+            "initialTurnsPage",
+            "instructionSources",
+            "itemsBackwardsCursor",
+            "model",
+            "modelProvider",
+            "multiAgentMode",
+            "reasoningEffort",
+            "runtimeWorkspaceRoots",
+            "sandbox",
+            "serviceTier",
+            "thread",
+            "turnsBackwardsCursor",
+        ]
+    );
+    assert_eq!(
+        resumed["thread"]["sessionId"], resumed["thread"]["id"],
+        "the live session"
+    );
+}
