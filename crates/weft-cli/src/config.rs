@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use weft_core::CoreConfig;
-use weft_core::config::THREAD_UNLOAD_DELAY_DEFAULT;
+use weft_core::config::{GoalsConfig, THREAD_UNLOAD_DELAY_DEFAULT};
 use weft_model::{HttpModelClient, ModelClient, ProviderConfig, ScriptedModelClient};
 use weft_protocol::v2::{
     ApprovalPolicyName, AskForApproval, ReasoningSummary, SandboxMode, SandboxPolicy,
@@ -47,6 +47,15 @@ struct ConfigFile {
     include_plan_tool: bool,
     #[serde(default)]
     model_providers: HashMap<String, toml::Table>,
+    #[serde(default)]
+    features: Features,
+}
+
+/// `[features]`: weft reads `goals` (other flags are kept for `config/read` only).
+#[derive(Debug, Default, Deserialize)]
+struct Features {
+    /// Thread goals; on unless `false`, as in the reference 0.169.0.
+    goals: Option<bool>,
 }
 
 /// `[sandbox_workspace_write]` (core.md §4.1).
@@ -215,6 +224,10 @@ pub fn resolve(home: PathBuf, table: &toml::Table) -> anyhow::Result<Resolved> {
             thread_unload_delay: file
                 .thread_unload_delay_secs
                 .map_or(THREAD_UNLOAD_DELAY_DEFAULT, std::time::Duration::from_secs),
+            goals: GoalsConfig {
+                enabled: file.features.goals.unwrap_or(true),
+                ..GoalsConfig::default()
+            },
         },
         models,
         shutdown_drain: file

@@ -53,6 +53,30 @@ pub struct CoreConfig {
     /// running stays in memory before it is unloaded (lifecycle.md R12, R13; default
     /// [`THREAD_UNLOAD_DELAY_DEFAULT`]).
     pub thread_unload_delay: std::time::Duration,
+    /// Thread goals (`thread/goal/*`, the goal tools, continuation turns).
+    pub goals: GoalsConfig,
+}
+
+/// Thread goals (protocol.md §3.1, lifecycle.md R35). On by default, as in the reference
+/// 0.169.0 (its `goals` feature is stable and enabled by default); `[features] goals = false`
+/// switches them off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GoalsConfig {
+    /// Goals are served: off, `thread/goal/*` answer `goals feature is disabled`, the model is
+    /// not offered the goal tools and no thread continues by itself.
+    pub enabled: bool,
+    /// Most continuation turns in a row without user input
+    /// ([`crate::limits::GOAL_CONTINUATION_TURNS_MAX`] unless a test lowers it).
+    pub continuation_turns_max: usize,
+}
+
+impl Default for GoalsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            continuation_turns_max: crate::limits::GOAL_CONTINUATION_TURNS_MAX,
+        }
+    }
 }
 
 /// The reference 0.169.0's unload delay: its README documents 60 s and its `unload` transcript

@@ -29,8 +29,6 @@ use crate::thread::{Command, Origin, build, launch};
 pub(crate) struct Shared {
     /// What thread actors use; the core uses the same handles.
     pub(crate) services: ThreadServices,
-    /// Set once shutdown began: requests that would start work are refused (R36).
-    draining: std::sync::atomic::AtomicBool,
     /// Running `command/exec` processes, by owning client.
     pub(crate) command_execs: crate::command_exec::CommandExecs,
     /// R33: serialises what reads and rewrites stored thread state or moves rollouts
@@ -64,8 +62,8 @@ impl Core {
                     server_requests: Arc::new(ServerRequestRoutes::default()),
                     running_turns: Arc::new(tokio::sync::watch::Sender::new(0)),
                     registry: Arc::new(Registry::default()),
+                    draining: Arc::new(std::sync::atomic::AtomicBool::new(false)),
                 },
-                draining: std::sync::atomic::AtomicBool::new(false),
                 command_execs: crate::command_exec::CommandExecs::default(),
                 thread_list_permit: tokio::sync::Semaphore::new(1),
             }),
@@ -154,18 +152,14 @@ impl Core {
     /// Starts draining: from now on `thread/start`, `thread/resume` and `turn/start` answer
     /// `Server is draining; retry after reconnecting` (R36); everything else is served.
     pub fn begin_drain(&self) {
-        self.shared
+        self.services()
             .draining
             .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The draining error when shutdown has begun.
     pub(crate) fn refuse_if_draining(&self) -> Result<(), RpcError> {
-        if self
-            .shared
-            .draining
-            .load(std::sync::atomic::Ordering::SeqCst)
-        {
+        if self.services().is_draining() {
             Err(RpcError::draining())
         } else {
             Ok(())

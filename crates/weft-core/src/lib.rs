@@ -18,6 +18,7 @@ pub mod config;
 mod core;
 mod error;
 mod fork;
+mod goal;
 pub mod ids;
 pub mod limits;
 mod persist;

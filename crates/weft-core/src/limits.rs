@@ -54,6 +54,15 @@ const _: () = assert!(COMMAND_DELTA_BYTES_MAX as u64 <= COMMAND_FLOOD_RSS_GROWTH
 /// tens of MiB; 20 MiB of image (≈27 MiB as base64) stays under that with the rest of history.
 pub const VIEW_IMAGE_BYTES_MAX: u64 = 20 * 1024 * 1024;
 
+/// Continuation turns a goal may start in a row without user input (a `turn/start`, a goal
+/// set by a client, a resume). An active goal without a budget would otherwise let a model
+/// that never calls `update_goal` run unattended forever. 50 turns of up to
+/// [`SAMPLING_REQUESTS_PER_TURN_MAX`] requests each is hours of autonomous work — more than a
+/// goal that is really progressing needs before someone looks at it — while a model stuck in a
+/// loop stops at a bounded cost. When it is reached the goal is paused (`thread/goal/updated`)
+/// and the thread's subscribers get a `warning` saying why; setting the goal active resumes it.
+pub const GOAL_CONTINUATION_TURNS_MAX: usize = 50;
+
 /// Turns or items per `thread/turns/list` / `thread/items/list` page by default.
 pub const HISTORY_PAGE_DEFAULT: u32 = 50;
 

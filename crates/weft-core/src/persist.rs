@@ -169,6 +169,41 @@ impl Persistence {
         .await?
     }
 
+    /// The goal a stored thread's rollout records ([`weft_store::read_last_goal`]).
+    pub(crate) async fn read_goal(
+        &self,
+        path: PathBuf,
+    ) -> Result<Option<weft_protocol::v2::ThreadGoal>, String> {
+        tokio::task::spawn_blocking(move || {
+            weft_store::read_last_goal(&path).map_err(|err| err.to_string())
+        })
+        .await
+        .map_err(|err| format!("store task failed: {err}"))?
+    }
+
+    /// Appends one `event_msg` line to a stored (not loaded) thread's rollout and fsyncs it,
+    /// then refreshes the thread's index row. The caller holds the thread's loading mark and
+    /// the thread-list permit, so no actor writes the file meanwhile.
+    pub(crate) async fn append_event(
+        &self,
+        path: PathBuf,
+        payload: serde_json::Value,
+    ) -> Result<(), String> {
+        let appended = path.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut writer =
+                weft_store::RolloutWriter::open_append(&appended).map_err(|err| err.to_string())?;
+            writer
+                .append(weft_store::line::kind::EVENT_MSG, payload)
+                .map_err(|err| err.to_string())?;
+            writer.sync().map_err(|err| err.to_string())
+        })
+        .await
+        .map_err(|err| format!("store task failed: {err}"))??;
+        self.index_path(path).await;
+        Ok(())
+    }
+
     /// One `thread/list` page.
     pub(crate) async fn list(&self, query: ListQuery) -> Result<ListPage, String> {
         self.with_index(move |index| index.list(&query).map_err(|err| err.to_string()))

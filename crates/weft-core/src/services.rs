@@ -105,4 +105,14 @@ pub(crate) struct ThreadServices {
     pub running_turns: Arc<watch::Sender<usize>>,
     /// Loaded threads; an actor takes its closing mark and removes itself here.
     pub registry: Arc<Registry>,
+    /// Set once shutdown began (R36): requests that would start work are refused, and no
+    /// thread starts a goal continuation turn.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl ThreadServices {
+    /// Whether shutdown has begun.
+    pub(crate) fn is_draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }

@@ -36,6 +36,22 @@ pub const ORIGINATOR_FILTER_UNSUPPORTED: &str =
 /// Requests that would start work while the server drains for shutdown.
 pub const SERVER_DRAINING: &str = "Server is draining; retry after reconnecting";
 
+/// Longest goal objective, in characters (after trimming): the reference's
+/// `MAX_THREAD_GOAL_OBJECTIVE_CHARS`.
+pub const GOAL_OBJECTIVE_CHARS_MAX: usize = 4000;
+/// A goal objective that is empty after trimming.
+pub const GOAL_OBJECTIVE_EMPTY: &str = "goal objective must not be empty";
+/// A goal token budget of zero or less.
+pub const GOAL_BUDGET_NOT_POSITIVE: &str = "goal budgets must be positive when provided";
+/// Any `thread/goal/*` method while goals are switched off (`[features] goals = false`).
+pub const GOALS_DISABLED: &str = "goals feature is disabled";
+
+/// `goal objective must be at most 4000 characters`.
+#[must_use]
+pub fn goal_objective_too_long() -> String {
+    format!("goal objective must be at most {GOAL_OBJECTIVE_CHARS_MAX} characters")
+}
+
 /// The error object of a JSON-RPC error response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RpcError {
@@ -192,6 +208,23 @@ impl RpcError {
     #[must_use]
     pub fn list_turns_unavailable() -> Self {
         Self::not_supported_yet("list_turns")
+    }
+
+    /// `cannot update goal for thread <id>: no goal exists` (`thread/goal/set` without an
+    /// objective on a thread that has no goal).
+    #[must_use]
+    pub fn no_goal_exists(thread_id: &str) -> Self {
+        Self::invalid_request(format!(
+            "cannot update goal for thread {thread_id}: no goal exists"
+        ))
+    }
+
+    /// `ephemeral thread does not support goals: <id>`.
+    #[must_use]
+    pub fn ephemeral_goal(thread_id: &str) -> Self {
+        Self::invalid_request(format!(
+            "ephemeral thread does not support goals: {thread_id}"
+        ))
     }
 
     /// `-32600 Server is draining; retry after reconnecting` with its `data`.

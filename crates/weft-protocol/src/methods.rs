@@ -19,10 +19,10 @@ use serde::Deserialize;
 use crate::v1::InitializeParams;
 use crate::v2::{
     CommandExecParams, CommandExecResizeParams, CommandExecTerminateParams, CommandExecWriteParams,
-    ConfigReadParams, ModelListParams, ThreadItemsListParams, ThreadListParams,
-    ThreadLoadedListParams, ThreadReadParams, ThreadResumeParams, ThreadShellCommandParams,
-    ThreadStartParams, ThreadTurnsListParams, ThreadUnsubscribeParams, TurnInterruptParams,
-    TurnStartParams,
+    ConfigReadParams, ModelListParams, ThreadGoalClearParams, ThreadGoalGetParams,
+    ThreadGoalSetParams, ThreadItemsListParams, ThreadListParams, ThreadLoadedListParams,
+    ThreadReadParams, ThreadResumeParams, ThreadShellCommandParams, ThreadStartParams,
+    ThreadTurnsListParams, ThreadUnsubscribeParams, TurnInterruptParams, TurnStartParams,
 };
 
 /// A parsed client request: method name and typed params.
@@ -90,15 +90,15 @@ pub enum ClientRequest {
     /// `thread/prediction/request` (experimental; known, answered `not supported yet`).
     #[serde(rename = "thread/prediction/request")]
     ThreadPredictionRequest(serde_json::Value),
-    /// `thread/goal/set` (known, answered `not supported yet`).
+    /// `thread/goal/set` (implemented).
     #[serde(rename = "thread/goal/set")]
-    ThreadGoalSet(serde_json::Value),
-    /// `thread/goal/get` (known, answered `not supported yet`).
+    ThreadGoalSet(ThreadGoalSetParams),
+    /// `thread/goal/get` (implemented).
     #[serde(rename = "thread/goal/get")]
-    ThreadGoalGet(serde_json::Value),
-    /// `thread/goal/clear` (known, answered `not supported yet`).
+    ThreadGoalGet(ThreadGoalGetParams),
+    /// `thread/goal/clear` (implemented).
     #[serde(rename = "thread/goal/clear")]
-    ThreadGoalClear(serde_json::Value),
+    ThreadGoalClear(ThreadGoalClearParams),
     /// `thread/queue/add` (experimental; known, answered `not supported yet`).
     #[serde(rename = "thread/queue/add")]
     ThreadQueueAdd(serde_json::Value),

@@ -12,6 +12,7 @@
 //! **Invariant:** this crate depends on no weft crate but weft-protocol, and on no async
 //! runtime.
 
+pub mod goal;
 pub mod index;
 pub mod item_codec;
 pub mod layout;
@@ -23,6 +24,7 @@ pub mod session_index;
 pub mod summary;
 pub mod writer;
 
+pub use goal::{GoalRecord, read_last_goal};
 pub use index::{Index, IndexError, ListPage, ListQuery, SyncReport, ThreadRow};
 pub use item_codec::{decode_core_item, encode_core_item, item_completed_payload};
 pub use layout::{Home, RolloutFile, RolloutFileName, move_rollout, parse_rollout_file_name};

@@ -16,6 +16,7 @@ mod demo;
 mod errors;
 mod experimental;
 mod fork;
+mod goals;
 mod harness;
 mod history;
 mod lifecycle;

@@ -677,7 +677,10 @@ async fn update_plan_is_offered_when_configured_and_reports_the_plan() {
             "write_stdin",
             "request_user_input",
             "view_image",
-            "update_plan"
+            "update_plan",
+            "get_goal",
+            "create_goal",
+            "update_goal"
         ]
     );
 }

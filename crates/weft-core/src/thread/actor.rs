@@ -11,11 +11,10 @@ use tokio_util::sync::CancellationToken;
 use weft_protocol::RpcError;
 use weft_protocol::v2::{
     ErrorNotification, ItemBody, ItemCompletedNotification, ItemStartedNotification,
-    ServerNotification, ThreadIdNotification, ThreadItem, ThreadNameUpdatedNotification,
-    ThreadResumeResponse, ThreadStartedNotification, ThreadStatus, ThreadStatusChangedNotification,
+    ServerNotification, ThreadItem, ThreadNameUpdatedNotification, ThreadResumeResponse,
+    ThreadStartedNotification, ThreadStatus, ThreadStatusChangedNotification,
     ThreadTokenUsageUpdatedNotification, ThreadUnsubscribeResponse, TokenUsageBreakdown, Turn,
-    TurnError, TurnItemsView, TurnNotification, TurnStartParams, TurnStartResponse, TurnStatus,
-    UnsubscribeStatus, UserInput,
+    TurnError, TurnItemsView, TurnNotification, TurnStatus, UnsubscribeStatus, UserInput,
 };
 use weft_store::RolloutWriter;
 
@@ -27,9 +26,12 @@ use crate::thread::record::{self, kind};
 use crate::thread::state::{ThreadState, normalize_stale_turns};
 use crate::thread::{Command, Origin, ThreadHandle, WeakThreadHandle};
 use crate::turn::context::{self, TURN_ABORTED_MARKER};
-use crate::turn::{TurnEvent, TurnOutcome, agent};
+use crate::turn::{TurnEvent, TurnOutcome};
+use goal::GoalTurnEnd;
 
+mod goal;
 mod requests;
+mod turn_start;
 mod unload;
 mod usage;
 mod user_shell;
@@ -59,6 +61,7 @@ pub(super) fn spawn(
         idle: unload::IdleClock::default(),
         generation,
         unload_waiters: Vec::new(),
+        goal_continuations: 0,
         services,
     };
     tokio::spawn(actor.run(commands, origin));
@@ -77,6 +80,11 @@ struct ActiveTurn {
     usage: TokenUsageBreakdown,
     /// Usage of the last response (last, thread total), reported once its tools finished.
     unsettled_usage: Option<(TokenUsageBreakdown, TokenUsageBreakdown)>,
+    /// Unix ms up to which this turn's time is counted in the goal's `timeUsedSeconds`.
+    goal_clock_ms: i64,
+    /// Stopped by the server (unload, shutdown) rather than by a client: an interrupted turn
+    /// then leaves an active goal active, to continue after a resume.
+    system_stop: bool,
 }
 
 struct Actor {
@@ -103,6 +111,9 @@ struct Actor {
     generation: u64,
     /// Callers of [`Command::Unload`], told once the thread is gone.
     unload_waiters: Vec<tokio::sync::oneshot::Sender<()>>,
+    /// Goal continuation turns started in a row without user input (bounded by
+    /// `GoalsConfig::continuation_turns_max`).
+    goal_continuations: usize,
     services: ThreadServices,
 }
 
@@ -124,7 +135,7 @@ impl Actor {
             tokio::select! {
                 biased;
                 command = commands.recv() => match command {
-                    Some(command) => self.handle(command),
+                    Some(command) => self.handle(command).await,
                     None => break,
                 },
                 event = next_event(self.active.as_mut()) => self.on_turn_event(event).await,
@@ -215,7 +226,7 @@ impl Actor {
         self.active.is_some() || !self.pending.is_empty()
     }
 
-    fn handle(&mut self, command: Command) {
+    async fn handle(&mut self, command: Command) {
         match command {
             Command::Unsubscribe { client, reply } => {
                 let status = if self.subscribers.remove(&client).is_some() {
@@ -245,7 +256,8 @@ impl Actor {
             Command::StartTurn { params, reply } => self.start_turn(*params, reply),
             Command::Interrupt { turn_id, reply } => self.interrupt(&turn_id, reply),
             Command::InterruptRunning => {
-                if let Some(active) = &self.active {
+                if let Some(active) = self.active.as_mut() {
+                    active.system_stop = true;
                     active.cancel.cancel();
                 }
             }
@@ -282,7 +294,8 @@ impl Actor {
                     .services
                     .registry
                     .mark_closing(id, self.generation, || true);
-                if let Some(active) = &self.active {
+                if let Some(active) = self.active.as_mut() {
+                    active.system_stop = true;
                     active.cancel.cancel();
                 }
                 self.unload_waiters.push(done);
@@ -303,6 +316,7 @@ impl Actor {
                 reply,
             } => self.user_shell(command, timeout, reply),
             Command::UserShellEvent { turn_id, event } => self.user_shell_event(&turn_id, *event),
+            Command::Goal { request, reply } => self.goal_command(request, reply).await,
         }
     }
 
@@ -428,15 +442,14 @@ impl Actor {
                 },
             )));
         }
-        self.broadcast(ServerNotification::ThreadGoalCleared(
-            ThreadIdNotification {
-                thread_id: self.state.meta.id.to_string(),
-            },
-        ));
+        // R27: the goal snapshot, a broadcast.
+        self.goal_snapshot();
         // R32: every still-pending request again, same id and params, in id order.
         for (id, pending) in &self.pending {
             sink.request(*id, Arc::clone(&pending.request));
         }
+        // R25 (4): only now may an active goal continue the thread.
+        self.maybe_continue_goal();
     }
 
     fn emit(&mut self, notification: ServerNotification) {
@@ -487,175 +500,6 @@ impl Actor {
         {
             tracing::error!(%err, "rollout append failed");
         }
-    }
-
-    fn start_turn(&mut self, params: TurnStartParams, reply: Reply) {
-        if let Some(active) = &self.active {
-            reply.send::<()>(Err(RpcError::invalid_request(format!(
-                "turn {} is still running on thread {}; use turn/interrupt first",
-                active.turn_id, self.state.meta.id
-            ))));
-            return;
-        }
-        self.apply_overrides(&params);
-        self.clear_server_requests();
-        let turn_id = TurnId::new();
-        reply.send(Ok(TurnStartResponse {
-            turn: new_turn(&turn_id, None),
-        }));
-        let (events, cancel) = self.open_turn(&turn_id);
-        self.record_user_message(&turn_id, &params);
-
-        let input = agent::TurnInput {
-            thread_id: self.state.meta.id,
-            turn_id,
-            settings: self.state.settings.clone(),
-            history: self.state.history.clone(),
-            resumed: self.state.resumed,
-            events,
-            cancel,
-            processes: self.processes.clone(),
-            approvals: Arc::clone(&self.approvals),
-        };
-        self.state.resumed = false;
-        agent::spawn(&self.services, input);
-    }
-
-    /// Makes `turn_id` the running turn: state, `thread/status/changed`, `turn/started`, and the
-    /// rollout's turn start. Returns where the turn's task sends its events and its token.
-    fn open_turn(&mut self, turn_id: &TurnId) -> (mpsc::Sender<TurnEvent>, CancellationToken) {
-        let started_at = now_secs();
-        let (events, received) = mpsc::channel(crate::limits::TURN_EVENT_QUEUE_DEPTH);
-        let cancel = CancellationToken::new();
-        self.active = Some(ActiveTurn {
-            turn_id: turn_id.clone(),
-            items: Vec::new(),
-            started_at,
-            started_ms: now_ms(),
-            cancel: cancel.clone(),
-            events: received,
-            interrupt_replies: Vec::new(),
-            last_agent_message: None,
-            usage: TokenUsageBreakdown::default(),
-            unsettled_usage: None,
-        });
-        self.services.running_turns.send_modify(|count| *count += 1);
-        self.state.system_error = false;
-        self.state.meta.recency_at = started_at;
-        self.state.meta.updated_at = started_at;
-        self.publish_status();
-        self.emit(ServerNotification::TurnStarted(TurnNotification {
-            thread_id: self.state.meta.id.to_string(),
-            turn: new_turn(turn_id, Some(started_at)),
-        }));
-        self.record_turn_start(turn_id, started_at);
-        (events, cancel)
-    }
-
-    /// `task_started`, the initial context when history is empty (so a later model turn still
-    /// finds it first), and `turn_context`.
-    fn record_turn_start(&mut self, turn_id: &TurnId, started_at: i64) {
-        let window = self.services.config.model_context_window();
-        self.record(
-            kind::EVENT_MSG,
-            record::task_started(turn_id.as_str(), started_at, window),
-        );
-        if self.state.history.is_empty() {
-            let today = chrono::Local::now().format("%Y-%m-%d").to_string();
-            for item in context::initial_context_items(&self.state.settings, &today, "Etc/UTC") {
-                self.record(kind::RESPONSE_ITEM, item.clone());
-                self.state.history.push(item);
-            }
-        }
-        self.record(
-            kind::TURN_CONTEXT,
-            record::turn_context(turn_id.as_str(), &self.state.settings),
-        );
-    }
-
-    fn apply_overrides(&mut self, params: &TurnStartParams) {
-        let settings = &mut self.state.settings;
-        if let Some(model) = &params.model {
-            settings.model.clone_from(model);
-        }
-        if let Some(effort) = &params.effort {
-            settings.reasoning_effort = Some(effort.clone());
-        }
-        if let Some(summary) = params.summary {
-            settings.reasoning_summary = Some(summary);
-        }
-        if let Some(cwd) = &params.cwd {
-            settings.cwd = self.services.config.absolute_cwd(cwd);
-        }
-        if let Some(policy) = &params.approval_policy {
-            settings.approval_policy = policy.clone();
-        }
-        if let Some(reviewer) = params.approvals_reviewer {
-            settings.approvals_reviewer = reviewer;
-        }
-        if let Some(sandbox) = &params.sandbox_policy {
-            settings.sandbox = sandbox.clone();
-        }
-        if let Some(tier) = &params.service_tier {
-            settings.service_tier = Some(tier.clone());
-        }
-        if let Some(mode) = params
-            .collaboration_mode
-            .as_ref()
-            .and_then(|mode| mode.get("mode"))
-            .and_then(serde_json::Value::as_str)
-        {
-            settings.collaboration_mode = mode.to_owned();
-        }
-    }
-
-    fn record_user_message(&mut self, turn_id: &TurnId, params: &TurnStartParams) {
-        let parts: Vec<Value> = params
-            .input
-            .iter()
-            .filter_map(|input| match input {
-                UserInput::Text { text, .. } => Some(context::input_text(text)),
-                UserInput::Image {
-                    url: Some(url),
-                    detail,
-                    ..
-                } => Some(json!({
-                    "type": "input_image",
-                    "image_url": url,
-                    "detail": detail.clone().unwrap_or_else(|| "auto".to_owned()),
-                })),
-                _ => None,
-            })
-            .collect();
-        let response_item = context::message("user", parts);
-        self.record(kind::RESPONSE_ITEM, response_item.clone());
-        self.state.history.push(response_item);
-
-        let now = now_ms();
-        let item = ThreadItem {
-            body: ItemBody::UserMessage {
-                id: uuid::Uuid::now_v7().hyphenated().to_string(),
-                content: params.input.clone(),
-                client_id: params.client_user_message_id.clone(),
-            },
-            started_at_ms: Some(now),
-            completed_at_ms: None,
-        };
-        if self.state.meta.preview.is_empty() {
-            self.state.meta.preview = first_text(&params.input);
-        }
-        let thread_id = self.state.meta.id.to_string();
-        self.emit(ServerNotification::ItemStarted(ItemStartedNotification {
-            item: item.clone(),
-            thread_id,
-            turn_id: turn_id.to_string(),
-            started_at_ms: now,
-        }));
-        let completed = ThreadItem {
-            completed_at_ms: Some(now),
-            ..item
-        };
-        self.complete_item(completed, None);
     }
 
     /// Records an item's completion (event line, then its history line) and emits it.
@@ -732,6 +576,7 @@ impl Actor {
                 self.response_completed(&response_id, usage);
             }
             TurnEvent::UsageSettled => self.usage_settled(),
+            TurnEvent::Goal { call, reply } => self.goal_tool(call, reply),
             TurnEvent::Retrying(error) => self.emit(ServerNotification::Error(ErrorNotification {
                 error,
                 will_retry: true,
@@ -754,6 +599,8 @@ impl Actor {
         let turn_id = active.turn_id.to_string();
         let thread_id = self.state.meta.id.to_string();
         let mut summary_items = Vec::new();
+        let goal_end = GoalTurnEnd::of(&outcome, active.system_stop);
+        let ended_turn_id = turn_id.clone();
         let (status, error) = match outcome {
             TurnOutcome::Completed { last_agent_message } => {
                 let text = last_agent_message.as_deref();
@@ -845,11 +692,19 @@ impl Actor {
         self.services
             .running_turns
             .send_modify(|count| *count = count.saturating_sub(1));
+        // R35: the goal learns how the turn ended, and an active one may continue the thread.
+        self.goal_after_turn(&ended_turn_id, goal_end);
     }
 
     /// fsync the rollout and refresh the index row; runs after `turn/completed` left, before
     /// the next command is handled.
     async fn persist_turn_end(&mut self) {
+        self.sync_rollout().await;
+        self.services.persistence.index_thread(&self.state).await;
+    }
+
+    /// fsync the rollout (on a blocking task; the actor waits).
+    async fn sync_rollout(&mut self) {
         if let Some(mut writer) = self.rollout.take() {
             let synced = tokio::task::spawn_blocking(move || {
                 if let Err(err) = writer.sync() {
@@ -863,7 +718,6 @@ impl Actor {
                 Err(err) => tracing::error!(%err, "rollout fsync task failed"),
             }
         }
-        self.services.persistence.index_thread(&self.state).await;
     }
 }
 

@@ -107,6 +107,7 @@ pub(crate) fn new_thread(
         usage: None,
         system_error: false,
         resumed: false,
+        goal: None,
     })
 }
 
@@ -185,6 +186,16 @@ pub(crate) fn from_rollout(
             turns.last().map(|turn| turn.id.clone()).unwrap_or_default(),
         )
     });
+    let ephemeral = stored.path.is_none();
+    // The goal is the rollout's, under this thread's id (a fork's copy names its source); an
+    // ephemeral thread has none (goals need a rollout).
+    let goal = rollout
+        .last_goal
+        .filter(|_| !ephemeral)
+        .map(|goal| weft_protocol::v2::ThreadGoal {
+            thread_id: meta.id.to_string(),
+            ..goal
+        });
     ThreadState {
         meta: ThreadMeta {
             id: ThreadId::from_uuid(meta.id),
@@ -197,7 +208,7 @@ pub(crate) fn from_rollout(
             recency_at: stored.recency_at,
             preview: rollout.preview,
             name: stored.name,
-            ephemeral: stored.path.is_none(),
+            ephemeral,
             path: stored.path,
             cli_version: meta.cli_version.clone(),
             originator: Some(meta.originator.clone()).filter(|originator| !originator.is_empty()),
@@ -212,6 +223,7 @@ pub(crate) fn from_rollout(
         usage,
         system_error: false,
         resumed: true,
+        goal,
     }
 }
 

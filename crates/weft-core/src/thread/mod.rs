@@ -132,6 +132,12 @@ pub(crate) enum Command {
         timeout: std::time::Duration,
         reply: Reply,
     },
+    /// `thread/goal/get|set|clear` of a loaded thread: answered by the actor, whose goal
+    /// notifications are so ordered with the thread's other events (R27, R35).
+    Goal {
+        request: crate::goal::GoalRequest,
+        reply: Reply,
+    },
     /// An event of a user shell command running inside the turn `turn_id`.
     UserShellEvent {
         turn_id: String,

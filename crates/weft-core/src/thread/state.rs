@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 use weft_protocol::v2::{
-    SessionSource, Thread, ThreadEnvironment, ThreadStartResponse, ThreadStatus, ThreadTokenUsage,
-    Turn, TurnStatus,
+    SessionSource, Thread, ThreadEnvironment, ThreadGoal, ThreadStartResponse, ThreadStatus,
+    ThreadTokenUsage, Turn, TurnStatus,
 };
 
 use crate::config::ThreadSettings;
@@ -63,6 +63,9 @@ pub(crate) struct ThreadState {
     pub system_error: bool,
     /// A resumed thread: the first request says `cold_resume`.
     pub resumed: bool,
+    /// The thread's goal (R35); its truth is the rollout's last goal line, which every change
+    /// is recorded in before it is announced. Always `None` for an ephemeral thread.
+    pub goal: Option<ThreadGoal>,
 }
 
 impl ThreadState {

@@ -37,6 +37,8 @@ pub struct TurnInput {
     pub history: Vec<Value>,
     /// First request after a cold resume.
     pub resumed: bool,
+    /// Offer the goal tools (goals enabled, a thread with a rollout).
+    pub goal_tools: bool,
     /// Where events go (the thread actor).
     pub events: mpsc::Sender<TurnEvent>,
     /// Cancelled by `turn/interrupt`.
@@ -103,6 +105,7 @@ async fn run(services: &ThreadServices, input: TurnInput) -> TurnOutcome {
         patches: Arc::default(),
         home,
         sandbox_support: services.config.sandbox_support.clone(),
+        goal_tools: input.goal_tools,
     };
     let mut turn = Turn {
         services,
@@ -199,10 +202,11 @@ impl Turn<'_> {
         ModelRequest {
             model: settings.model.clone(),
             input,
-            tools: tools::spec::tools(
-                self.services.config.include_plan_tool,
-                self.services.config.include_apply_patch_tool,
-            ),
+            tools: tools::spec::tools(tools::spec::Offered {
+                update_plan: self.services.config.include_plan_tool,
+                apply_patch: self.services.config.include_apply_patch_tool,
+                goals: self.input.goal_tools,
+            }),
             parallel_tool_calls: true,
             reasoning: Some(Reasoning {
                 effort: settings.reasoning_effort.as_deref().and_then(parse_effort),

@@ -46,10 +46,37 @@ pub enum TurnEvent {
     /// The response's tools are done and their outputs recorded: report the usage
     /// (`token_count`, `thread/tokenUsage/updated`; core.md §1.2 step 4.4).
     UsageSettled,
+    /// A goal tool call (`get_goal`, `create_goal`, `update_goal`): the actor owns the goal,
+    /// applies the call, announces any change, and answers with the tool's output text.
+    Goal {
+        /// The parsed call.
+        call: GoalToolCall,
+        /// Where the output text goes.
+        reply: tokio::sync::oneshot::Sender<String>,
+    },
     /// A retryable error; the request is sent again (`error` with `willRetry: true`).
     Retrying(TurnError),
     /// The turn is over.
     Finished(TurnOutcome),
+}
+
+/// A goal tool call, parsed by the turn and applied by the thread actor, which owns the goal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GoalToolCall {
+    /// `get_goal {}`.
+    Get,
+    /// `create_goal {objective, token_budget?}`.
+    Create {
+        /// As the model wrote it (trimmed and checked by the actor).
+        objective: String,
+        /// Optional budget (checked by the actor: positive).
+        token_budget: Option<i64>,
+    },
+    /// `update_goal {status}`.
+    Update {
+        /// The status the model asks for.
+        status: weft_protocol::v2::ThreadGoalStatus,
+    },
 }
 
 /// How a turn ended.

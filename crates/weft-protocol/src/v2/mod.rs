@@ -2,6 +2,7 @@
 
 mod command_exec;
 mod common;
+mod goal;
 mod item;
 mod notifications;
 mod requests;
@@ -20,6 +21,11 @@ pub use command_exec::{
 pub use common::{
     ApprovalPolicyName, ApprovalsReviewer, AskForApproval, NetworkAccess, ReasoningSummary,
     SandboxMode, SandboxPolicy, SessionSource, SessionSourceName, SortDirection, ThreadSortKey,
+};
+pub use goal::{
+    ThreadGoal, ThreadGoalClearParams, ThreadGoalClearResponse, ThreadGoalGetParams,
+    ThreadGoalGetResponse, ThreadGoalMutationOrigin, ThreadGoalSetParams, ThreadGoalSetResponse,
+    ThreadGoalStatus, ThreadGoalUpdatedNotification, validate_goal_budget, validate_goal_objective,
 };
 pub use item::{
     CommandExecutionSource, FileUpdateChange, ItemBody, PatchChangeKind, ThreadItem, UserInput,

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::v2::command_exec::CommandExecOutputDeltaNotification;
+use crate::v2::goal::ThreadGoalUpdatedNotification;
 use crate::v2::item::ThreadItem;
 use crate::v2::thread::{Thread, ThreadStatus};
 use crate::v2::turn::{ThreadTokenUsage, Turn, TurnError};
@@ -40,6 +41,10 @@ pub enum ServerNotification {
     /// A thread was renamed (after the `thread/name/set` answer).
     #[serde(rename = "thread/name/updated")]
     ThreadNameUpdated(ThreadNameUpdatedNotification),
+    /// A thread's goal was created or changed (by a request, a goal tool, token accounting),
+    /// or is the snapshot after a resume.
+    #[serde(rename = "thread/goal/updated")]
+    ThreadGoalUpdated(ThreadGoalUpdatedNotification),
     /// The goal of a thread was removed, or there is none (snapshot after resume).
     #[serde(rename = "thread/goal/cleared")]
     ThreadGoalCleared(ThreadIdNotification),
@@ -105,6 +110,7 @@ impl ServerNotification {
             Self::ThreadArchived(_) => "thread/archived",
             Self::ThreadUnarchived(_) => "thread/unarchived",
             Self::ThreadNameUpdated(_) => "thread/name/updated",
+            Self::ThreadGoalUpdated(_) => "thread/goal/updated",
             Self::ThreadGoalCleared(_) => "thread/goal/cleared",
             Self::ThreadTokenUsageUpdated(_) => "thread/tokenUsage/updated",
             Self::TurnStarted(_) => "turn/started",

@@ -332,3 +332,67 @@ fn experimental_gate_text() {
         }
     );
 }
+
+/// `thread/goal/set` tells an absent `tokenBudget` (keep) from `null` (remove the budget).
+#[test]
+fn goal_set_token_budget_absent_null_and_number_differ() {
+    let budget = |params: &str| {
+        let line = format!(r#"{{"id":1,"method":"thread/goal/set","params":{params}}}"#);
+        match parse(&line).expect("parses") {
+            ClientRequest::ThreadGoalSet(params) => params.token_budget,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(budget(r#"{"threadId":"t"}"#), None);
+    assert_eq!(budget(r#"{"threadId":"t","tokenBudget":null}"#), Some(None));
+    assert_eq!(
+        budget(r#"{"threadId":"t","tokenBudget":500}"#),
+        Some(Some(500))
+    );
+    let err =
+        parse(r#"{"id":1,"method":"thread/goal/set","params":{"threadId":"t","status":"done"}}"#)
+            .unwrap_err();
+    assert!(
+        err.starts_with("unknown variant `done`, expected one of `active`"),
+        "{err}"
+    );
+}
+
+/// The goal texts of protocol.md §3.1, and the objective and budget limits behind them.
+#[test]
+fn goal_texts_and_limits() {
+    use weft_protocol::v2::{validate_goal_budget, validate_goal_objective};
+    assert_eq!(
+        validate_goal_objective("  ship it \n"),
+        Ok("ship it".to_owned())
+    );
+    assert_eq!(
+        validate_goal_objective(" \t "),
+        Err("goal objective must not be empty".to_owned())
+    );
+    assert_eq!(
+        validate_goal_objective(&"é".repeat(4000)).map(|o| o.len()),
+        Ok(8000)
+    );
+    assert_eq!(
+        validate_goal_objective(&"x".repeat(4001)),
+        Err("goal objective must be at most 4000 characters".to_owned())
+    );
+    assert_eq!(validate_goal_budget(None), Ok(()));
+    assert_eq!(validate_goal_budget(Some(1)), Ok(()));
+    for budget in [0, -5] {
+        assert_eq!(
+            validate_goal_budget(Some(budget)),
+            Err("goal budgets must be positive when provided".to_owned())
+        );
+    }
+    assert_eq!(
+        RpcError::no_goal_exists("t").message,
+        "cannot update goal for thread t: no goal exists"
+    );
+    assert_eq!(
+        RpcError::ephemeral_goal("t").message,
+        "ephemeral thread does not support goals: t"
+    );
+    assert_eq!(RpcError::no_goal_exists("t").code, INVALID_REQUEST);
+}

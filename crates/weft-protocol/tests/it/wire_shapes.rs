@@ -16,13 +16,14 @@ use weft_protocol::v2::{
     ItemCompletedNotification, ItemDeltaNotification, ItemStartedNotification,
     ReasoningSummaryPartAddedNotification, ReasoningSummaryTextDeltaNotification,
     ReasoningTextDeltaNotification, ServerNotification, ServerRequestResolvedNotification,
-    ThreadActiveFlag, ThreadIdNotification, ThreadItemsListResponse, ThreadLoadedListResponse,
-    ThreadNameUpdatedNotification, ThreadReadResponse, ThreadShellCommandResponse,
-    ThreadStartedNotification, ThreadStatus, ThreadStatusChangedNotification,
-    ThreadTokenUsageUpdatedNotification, ThreadTurnsListResponse, ThreadUnsubscribeResponse,
-    TurnDiffUpdatedNotification, TurnInterruptResponse, TurnNotification, TurnPlanStep,
-    TurnPlanStepStatus, TurnPlanUpdatedNotification, TurnStartResponse, UnsubscribeStatus,
-    WarningNotification,
+    ThreadActiveFlag, ThreadGoal, ThreadGoalClearResponse, ThreadGoalGetResponse,
+    ThreadGoalSetResponse, ThreadGoalStatus, ThreadGoalUpdatedNotification, ThreadIdNotification,
+    ThreadItemsListResponse, ThreadLoadedListResponse, ThreadNameUpdatedNotification,
+    ThreadReadResponse, ThreadShellCommandResponse, ThreadStartedNotification, ThreadStatus,
+    ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification, ThreadTurnsListResponse,
+    ThreadUnsubscribeResponse, TurnDiffUpdatedNotification, TurnInterruptResponse,
+    TurnNotification, TurnPlanStep, TurnPlanStepStatus, TurnPlanUpdatedNotification,
+    TurnStartResponse, UnsubscribeStatus, WarningNotification,
 };
 use weft_protocol::{RequestId, v2::ThreadItemEntry};
 use weft_test_support::schema::SchemaValidator;
@@ -170,6 +171,35 @@ fn small_responses() {
     insta::assert_json_snapshot!("small_responses", lines);
 }
 
+/// A goal as the goal methods and notifications carry it.
+fn goal() -> ThreadGoal {
+    ThreadGoal {
+        thread_id: THREAD_ID.to_owned(),
+        objective: "Make the parser pass every fixture".to_owned(),
+        status: ThreadGoalStatus::Active,
+        token_budget: None,
+        tokens_used: 110,
+        time_used_seconds: 3,
+        created_at: 1_795_567_900,
+        updated_at: 1_795_567_945,
+    }
+}
+
+#[test]
+fn goal_responses() {
+    let lines = json!({
+        "thread/goal/set": response("thread/goal/set", &ThreadGoalSetResponse { goal: goal() }),
+        "thread/goal/get": response("thread/goal/get", &ThreadGoalGetResponse { goal: Some(goal()) }),
+        "thread/goal/get (none)": response("thread/goal/get", &ThreadGoalGetResponse { goal: None }),
+        "thread/goal/clear": response("thread/goal/clear", &ThreadGoalClearResponse { cleared: true }),
+    });
+    assert_eq!(
+        lines["thread/goal/get (none)"]["result"],
+        json!({"goal": null})
+    );
+    insta::assert_json_snapshot!("goal_responses", lines);
+}
+
 #[test]
 fn model_list_response() {
     let line = response("model/list", &fixtures::model_list_response());
@@ -206,6 +236,16 @@ fn thread_notifications() -> Vec<ServerNotification> {
         ServerNotification::ThreadNameUpdated(ThreadNameUpdatedNotification {
             thread_id: thread_id(),
             thread_name: Some("Refactor the parser".to_owned()),
+        }),
+        ServerNotification::ThreadGoalUpdated(ThreadGoalUpdatedNotification {
+            thread_id: thread_id(),
+            turn_id: Some(TURN_ID.to_owned()),
+            goal: ThreadGoal {
+                status: ThreadGoalStatus::BudgetLimited,
+                token_budget: Some(200),
+                tokens_used: 220,
+                ..goal()
+            },
         }),
         ServerNotification::ThreadGoalCleared(ThreadIdNotification {
             thread_id: thread_id(),

@@ -24,7 +24,7 @@ use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use weft_protocol::v2::{ThreadTokenUsage, Turn, TurnStatus};
+use weft_protocol::v2::{ThreadGoal, ThreadTokenUsage, Turn, TurnStatus};
 
 use crate::limits::{LINE_BYTES_MAX, ROLLOUT_BYTES_MAX};
 use crate::line::{RolloutLine, kind};
@@ -200,6 +200,16 @@ impl Rollout {
     /// Token usage from the last `token_count` event with non-null `info`.
     pub fn last_token_usage(&self) -> Option<ThreadTokenUsage> {
         self.lines.iter().rev().find_map(usage::token_usage_of_line)
+    }
+
+    /// The thread's goal: what the last goal line (`thread_goal_updated`, or weft's
+    /// `thread_goal_cleared`) says; `None` when there is none or the last one clears it.
+    pub fn last_goal(&self) -> Option<ThreadGoal> {
+        self.lines
+            .iter()
+            .rev()
+            .find_map(crate::goal::goal_record)
+            .and_then(crate::goal::GoalRecord::into_goal)
     }
 
     /// Payload of the last `turn_context` line (settings to restore on resume).

@@ -79,6 +79,16 @@ fn assert_digest_matches_with(path: &Path, variants: &[DigestOptions]) {
                     "turn context, variant {variant}"
                 );
                 assert_eq!(digest.last_model.as_deref(), rollout.last_model());
+                assert_eq!(
+                    digest.last_goal,
+                    rollout.last_goal(),
+                    "goal, variant {variant}"
+                );
+                assert_eq!(
+                    weft_store::read_last_goal(path).ok().flatten(),
+                    rollout.last_goal(),
+                    "read_last_goal"
+                );
                 assert_eq!(digest.last_ordinal, rollout.last_ordinal());
                 assert_eq!(
                     digest.skipped_lines,
@@ -314,11 +324,38 @@ fn turn_lines(thread_id: Uuid, turn: usize, turns: usize) -> Vec<(&'static str, 
         )),
         _ => {}
     }
+    if let Some(goal) = goal_line(&thread, &turn_id, turn, turns) {
+        lines.push((kind::EVENT_MSG, goal));
+    }
     lines.push((
         kind::WORLD_STATE,
         json!({"full": turn.is_multiple_of(2), "state": {"x": [1, 2.5, -3, true, null, "s"]}}),
     ));
     lines
+}
+
+/// Goal lines every few turns: created, accounted, cleared, and near the end a goal line whose
+/// goal is malformed, so the goal before it is the thread's.
+fn goal_line(thread: &str, turn_id: &str, turn: usize, turns: usize) -> Option<Value> {
+    let goal = |status: &str, tokens: usize| {
+        json!({"threadId": thread, "objective": format!("goal {turn}"), "status": status,
+        "tokensUsed": tokens, "timeUsedSeconds": turn, "createdAt": 1_795_567_170, "updatedAt": 1_795_567_170 + turn})
+    };
+    match turn % 11 {
+        _ if turn + 1 == turns => Some(json!({"type": "thread_goal_updated", "threadId": thread,
+            "turnId": turn_id, "goal": {"objective": "no status"}})),
+        _ if turn + 5 == turns => Some(json!({"type": "thread_goal_updated", "threadId": thread,
+            "goal": goal("budgetLimited", 110 * turn)})),
+        2 => Some(json!({"type": "thread_goal_updated", "threadId": thread,
+            "turnId": turn_id, "goal": goal("active", 110 * turn)})),
+        6 => Some(json!({"type": "thread_goal_cleared", "threadId": thread})),
+        9 => {
+            let mut budgeted = goal("paused", 0);
+            budgeted["tokenBudget"] = json!(5000);
+            Some(json!({"type": "thread_goal_updated", "threadId": thread, "goal": budgeted}))
+        }
+        _ => None,
+    }
 }
 
 /// Raw lines the writer would never produce, each with a note on what it exercises.
@@ -549,6 +586,24 @@ fn odd_lines() -> Vec<(&'static str, Vec<u8>)> {
             ),
         ),
         (
+            "goal line whose type is not first",
+            line(
+                r#"{"timestamp":"2026-03-02T09:20:00.000Z","type":"event_msg","payload":{"threadId":"t","type":"thread_goal_cleared"}}"#,
+            ),
+        ),
+        (
+            "goal line with a repeated type",
+            line(
+                r#"{"timestamp":"2026-03-02T09:20:00.000Z","type":"event_msg","payload":{"type":"thread_goal_cleared","type":"task_started","turn_id":"odd-5"}}"#,
+            ),
+        ),
+        (
+            "goal type spelled with escapes",
+            line(
+                r#"{"timestamp":"2026-03-02T09:20:00.000Z","type":"event_msg","payload":{"type":"thread\u005fgoal_updated","goal":{"threadId":"t","objective":"escaped","status":"paused","tokensUsed":1,"timeUsedSeconds":2,"createdAt":3,"updatedAt":4}}}"#,
+            ),
+        ),
+        (
             "a last turn_context that is invalid",
             line(
                 r#"{"timestamp":"2026-03-02T09:20:00.000Z","type":"turn_context","payload":{"model":"bad","n":-1e999}}"#,
@@ -652,6 +707,12 @@ fn a_long_generated_rollout_digests_like_it_reads() {
         digest.last_model, None,
         "the last turn_context has no model"
     );
+    let goal = digest.last_goal.as_ref().expect("a goal");
+    assert_eq!(
+        (goal.objective.as_str(), goal.status),
+        ("escaped", weft_protocol::v2::ThreadGoalStatus::Paused),
+        "the last goal line spells its type with escapes (spliced after the turns)"
+    );
     let statuses: std::collections::BTreeSet<String> = digest
         .turns
         .iter()
@@ -752,6 +813,8 @@ fn json_line() -> impl Strategy<Value = String> {
         Just("user_message"),
         Just("agent_message"),
         Just("thread_rolled_back"),
+        Just("thread_goal_updated"),
+        Just("thread_goal_cleared"),
         Just("message"),
         Just("ghost_snapshot"),
         Just("other"),
@@ -779,6 +842,8 @@ fn json_line() -> impl Strategy<Value = String> {
         Just("{\"total_token_usage\":{\"input_tokens\":3},\"model_context_window\":9}".to_owned()),
         Just("{\"message\":\"m\",\"code\":\"c\"}".to_owned()),
         Just("\"01a21030-8fed-7970-b7d8-7ebbe08e4e7c\"".to_owned()),
+        Just(r#"{"threadId":"t","objective":"o","status":"active","tokensUsed":1,"timeUsedSeconds":0,"createdAt":1,"updatedAt":2}"#.to_owned()),
+        Just(r#"{"threadId":"t","objective":"o","status":"stuck","tokensUsed":1,"timeUsedSeconds":0,"createdAt":1,"updatedAt":2}"#.to_owned()),
         // Raw values (serde_json's `raw_value` feature): valid, invalid, and as items.
         Just(r#"{"$serde_json::private::RawValue":"5"}"#.to_owned()),
         Just(r#"{"$serde_json::private::RawValue":"null"}"#.to_owned()),
@@ -804,6 +869,7 @@ fn json_line() -> impl Strategy<Value = String> {
         Just("replacement_history"),
         Just("content"),
         Just("model"),
+        Just("goal"),
         Just("internal_chat_message_metadata_passthrough"),
     ];
     (

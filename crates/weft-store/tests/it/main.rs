@@ -1,6 +1,7 @@
 //! weft-store's integration tests: one binary (style.md §8), one module per area.
 
 mod digest;
+mod goal;
 mod index;
 mod item_codec;
 mod layout;

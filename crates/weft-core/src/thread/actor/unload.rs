@@ -166,7 +166,8 @@ impl Actor {
             Command::StartTurn { reply, .. }
             | Command::Interrupt { reply, .. }
             | Command::SetName { reply, .. }
-            | Command::UserShell { reply, .. } => {
+            | Command::UserShell { reply, .. }
+            | Command::Goal { reply, .. } => {
                 reply.send::<()>(Err(RpcError::thread_closing(&id)));
             }
             Command::TerminateProcesses { done } | Command::Unload { done } => {

@@ -44,6 +44,8 @@ impl Actor {
             &total,
         );
         self.record(kind::TOKEN_USAGE_RECORD, line);
+        // R35: the response's tokens count against an active goal.
+        self.account_goal(&last);
         let window = self.services.config.model_context_window();
         self.state.usage = Some((
             ThreadTokenUsage {

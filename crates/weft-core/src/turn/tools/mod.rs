@@ -8,6 +8,7 @@
 
 pub(crate) mod approval;
 mod exec;
+mod goal;
 pub(crate) use exec::actions_json as exec_actions_json;
 mod image;
 pub(crate) mod patch;
@@ -57,6 +58,8 @@ pub(crate) struct ToolContext {
     pub(crate) home: PathBuf,
     /// Whether the kernel can enforce the sandbox (probed at start).
     pub(crate) sandbox_support: weft_sandbox::Support,
+    /// The goal tools are offered this turn (otherwise their calls are unsupported).
+    pub(crate) goal_tools: bool,
 }
 
 /// Why a tool stopped without an output of its own.
@@ -187,6 +190,9 @@ pub(crate) async fn run_call(context: &ToolContext, call: &Value) -> CallResult 
             };
         }
         spec::UPDATE_PLAN => Ok(plan::run(context, arguments).await),
+        spec::GET_GOAL | spec::CREATE_GOAL | spec::UPDATE_GOAL if context.goal_tools => {
+            Ok(goal::run(context, name, arguments).await)
+        }
         _ => {
             tracing::info!(tool = name, "model called a tool weft does not offer");
             Ok(format!("unsupported call: {name}"))

@@ -17,20 +17,42 @@ pub(crate) const UPDATE_PLAN: &str = "update_plan";
 /// `apply_patch` as a JSON function tool (offered only when configured).
 pub(crate) const APPLY_PATCH: &str = "apply_patch";
 
-/// The tools of a turn, in the reference's order. weft offers only tools it serves: the
-/// sub-agent namespace, goals and hosted web search arrive with their features.
-pub(crate) fn tools(offer_update_plan: bool, offer_apply_patch: bool) -> Vec<Value> {
+/// `get_goal`.
+pub(crate) const GET_GOAL: &str = "get_goal";
+/// `create_goal`.
+pub(crate) const CREATE_GOAL: &str = "create_goal";
+/// `update_goal`.
+pub(crate) const UPDATE_GOAL: &str = "update_goal";
+
+/// Which optional tools a turn offers.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Offered {
+    /// `update_plan` (`include_plan_tool`).
+    pub(crate) update_plan: bool,
+    /// `apply_patch` as a JSON tool (`include_apply_patch_tool`).
+    pub(crate) apply_patch: bool,
+    /// `get_goal`, `create_goal`, `update_goal` (goals enabled, a thread with a rollout).
+    pub(crate) goals: bool,
+}
+
+/// The tools of a turn, in the reference's order (the goal tools come after the sub-agent
+/// namespace and before hosted web search there). weft offers only tools it serves: the
+/// sub-agent namespace and hosted web search arrive with their features.
+pub(crate) fn tools(offered: Offered) -> Vec<Value> {
     let mut tools = vec![
         exec_command(),
         write_stdin(),
         request_user_input(),
         view_image(),
     ];
-    if offer_update_plan {
+    if offered.update_plan {
         tools.push(update_plan());
     }
-    if offer_apply_patch {
+    if offered.apply_patch {
         tools.push(apply_patch());
+    }
+    if offered.goals {
+        tools.extend([get_goal(), create_goal(), update_goal()]);
     }
     tools
 }
@@ -186,5 +208,44 @@ fn apply_patch() -> Value {
         "Edits files with a patch in the apply_patch format (*** Begin Patch … *** End Patch).",
         json!({"input": string("The whole patch.")}),
         &["input"],
+    )
+}
+
+fn get_goal() -> Value {
+    function(
+        GET_GOAL,
+        "Returns this thread's goal: its objective, status, token budget, tokens and time used so far, and the tokens left in the budget.",
+        json!({}),
+        &[],
+    )
+}
+
+fn create_goal() -> Value {
+    function(
+        CREATE_GOAL,
+        "Starts a goal the thread keeps working toward across turns. Only when the user or the system/developer instructions explicitly ask for a goal; never turn an ordinary task into one. Fails while the thread has a goal that is not complete; use update_goal to change its status.",
+        json!({
+            "objective": string("Required. What to achieve, concretely. Replaces the current goal only when that one is complete."),
+            "token_budget": {
+                "type": "integer",
+                "description": "A positive token budget for the goal. Only when the user asked for one.",
+            },
+        }),
+        &["objective"],
+    )
+}
+
+fn update_goal() -> Value {
+    function(
+        UPDATE_GOAL,
+        "Changes the status of this thread's goal. `complete`: the objective is achieved and nothing required remains (not because the budget is nearly spent); with a budget, report the usage the result gives. `blocked`: the same blocker stopped progress for three goal turns in a row and only the user or an outside change can lift it. `paused`: only when the user explicitly asks to pause the goal. Resuming, budget limits and usage limits are not yours to set.",
+        json!({
+            "status": {
+                "type": "string",
+                "description": "Required: `complete`, `blocked` or `paused` (see the tool description for when each applies).",
+                "enum": ["complete", "blocked", "paused"],
+            },
+        }),
+        &["status"],
     )
 }

@@ -21,6 +21,7 @@ use super::item::{ItemSeed, ParsedItem};
 use super::scalar::{Checked, Key, LineContext, Scalar};
 use super::value::{ValueScratch, exact_object};
 use super::{Fact, Span};
+use crate::goal::is_goal_event;
 use crate::line::{RolloutLine, kind};
 use crate::reader::history::{PASSTHROUGH_FIELD, model_item_owned};
 use crate::reader::record::{Event, LEGACY_ITEM_EVENTS, LineTime, TurnEnd, event_of_line};
@@ -69,6 +70,7 @@ fn fact_of_line(line: RolloutLine, span: Span, context: &LineContext) -> Fact {
         kind::TURN_CONTEXT => Fact::TurnContext(span),
         kind::RESPONSE_ITEM => Fact::ResponseItem(model_item_owned(line.payload)),
         kind::COMPACTED => Fact::Compacted(line.payload),
+        kind::EVENT_MSG if line.payload_kind().is_some_and(is_goal_event) => Fact::Goal(span),
         kind::EVENT_MSG if line.payload_kind() == Some("token_count") => {
             let has_info = line.payload.get("info").is_some_and(|info| !info.is_null());
             Fact::token_count(has_info, span)
@@ -138,6 +140,8 @@ enum EventBody {
     TokenCount {
         has_info: bool,
     },
+    /// A goal line (`thread_goal_updated` / `thread_goal_cleared`), read again at the end.
+    Goal,
     Other,
 }
 
@@ -178,6 +182,7 @@ impl EventBody {
                 item.user_text,
             ),
             EventBody::TokenCount { has_info } => Fact::token_count(has_info, span),
+            EventBody::Goal => Fact::Goal(span),
             EventBody::Other => Fact::Other,
         }
     }
@@ -379,6 +384,7 @@ impl<'de> Visitor<'de> for EventSeed<'_> {
             "turn_aborted" => ended(&mut map, context, true),
             "item_completed" => item_completed(&mut map, context),
             "token_count" => token_count(&mut map, context),
+            goal if is_goal_event(goal) => goal_event(&mut map, context),
             "thread_rolled_back" => Err(context.bail()),
             legacy if LEGACY_ITEM_EVENTS.contains(&legacy) => Err(context.bail()),
             _ => {
@@ -508,6 +514,20 @@ fn item_completed<'de, A: MapAccess<'de>>(
         item,
         times,
     })
+}
+
+/// A goal line: only validated here; the last one is read again at the end.
+fn goal_event<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    context: &LineContext,
+) -> Result<EventBody, A::Error> {
+    while let Some(key) = map.next_key::<Key<'de>>()? {
+        if key.as_str() == "type" {
+            return Err(context.bail());
+        }
+        map.next_value::<Checked>()?;
+    }
+    Ok(EventBody::Goal)
 }
 
 fn token_count<'de, A: MapAccess<'de>>(

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::pieces::{Facts, PieceDigest};
 use super::{Fact, RolloutDigest, Span};
+use crate::goal::{GoalRecord, goal_record};
 use crate::line::RolloutLine;
 use crate::reader::ReadError;
 use crate::reader::history::HistoryBuilder;
@@ -34,6 +35,8 @@ pub(super) struct Folder<'f> {
     last_turn_context: Option<Span>,
     /// `token_count` lines with non-null `info`, in file order.
     token_counts: Vec<Span>,
+    /// Goal lines, in file order.
+    goals: Vec<Span>,
     /// Pieces pushed before the identity was known, with their first line index.
     waiting: Vec<(usize, PieceDigest)>,
     /// The fold proper, from the first `session_meta` on.
@@ -57,6 +60,7 @@ impl<'f> Folder<'f> {
             valid_lines: 0,
             last_turn_context: None,
             token_counts: Vec::new(),
+            goals: Vec::new(),
             waiting: Vec::new(),
             state: None,
         }
@@ -74,6 +78,7 @@ impl<'f> Folder<'f> {
         self.last_ordinal = piece.last_ordinal.or(self.last_ordinal);
         self.last_turn_context = piece.last_turn_context.or(self.last_turn_context);
         self.token_counts.append(&mut piece.token_counts);
+        self.goals.append(&mut piece.goals);
         let first_line = self.valid_lines;
         self.valid_lines += piece.valid_lines;
         if let Some(state) = &mut self.state {
@@ -118,6 +123,13 @@ impl<'f> Folder<'f> {
                 break;
             }
         }
+        let mut last_goal = None;
+        for span in self.goals.into_iter().rev() {
+            last_goal = reread(self.file, span)?.as_ref().and_then(goal_record);
+            if last_goal.is_some() {
+                break;
+            }
+        }
         Ok(RolloutDigest {
             last_model: last_turn_context
                 .as_ref()
@@ -130,6 +142,7 @@ impl<'f> Folder<'f> {
             model_history: state.history.finish(),
             last_token_usage,
             last_turn_context,
+            last_goal: last_goal.and_then(GoalRecord::into_goal),
             last_ordinal: self.last_ordinal,
             skipped_lines: self.skipped_lines,
         })
@@ -159,8 +172,11 @@ impl FoldState {
         for (index, fact) in piece.facts.drain(..) {
             match fact {
                 // Kept out of the facts by `PieceDigest::push`.
-                Fact::SessionMeta(_) | Fact::TurnContext(_) | Fact::TokenCount(_) | Fact::Other => {
-                }
+                Fact::SessionMeta(_)
+                | Fact::TurnContext(_)
+                | Fact::TokenCount(_)
+                | Fact::Goal(_)
+                | Fact::Other => {}
                 Fact::ResponseItem(item) => self.history.push(item),
                 Fact::Compacted(payload) => self.history.compact(&payload),
                 Fact::Event { event, user_text } => {

@@ -14,8 +14,9 @@
 //! 2. The calling thread folds the pieces in file order as they become ready, with the same
 //!    builders `Rollout` uses (`TurnsBuilder`, `HistoryBuilder`), while the other threads
 //!    parse later pieces (`fold`).
-//! 3. The two values only the last line of their kind decides — the last `turn_context` and
-//!    the last usable `token_count` — are re-read from the file at the end, by position.
+//! 3. The values only the last line of their kind decides — the last `turn_context`, the last
+//!    usable `token_count` and the last usable goal line — are re-read from the file at the
+//!    end, by position.
 //!
 //! **Invariant:** for every file, [`digest_rollout`] returns what [`crate::read_rollout`]
 //! followed by the `Rollout` accessors returns (`tests/it/digest.rs` checks it, including on
@@ -36,7 +37,7 @@ use std::path::Path;
 use std::thread;
 
 use serde_json::Value;
-use weft_protocol::v2::{ThreadTokenUsage, Turn};
+use weft_protocol::v2::{ThreadGoal, ThreadTokenUsage, Turn};
 
 use self::fold::Folder;
 use super::ReadError;
@@ -66,6 +67,8 @@ pub struct RolloutDigest {
     pub last_token_usage: Option<ThreadTokenUsage>,
     /// Payload of the last `turn_context` line.
     pub last_turn_context: Option<Value>,
+    /// The thread's goal, from the last goal line ([`crate::Rollout::last_goal`]).
+    pub last_goal: Option<ThreadGoal>,
     /// The `model` of [`RolloutDigest::last_turn_context`], when a string.
     pub last_model: Option<String>,
     /// Ordinal of the last valid line that has one ([`crate::Rollout::last_ordinal`]).
@@ -110,6 +113,7 @@ impl RolloutDigest {
             model_history: rollout.model_history(),
             last_token_usage: rollout.last_token_usage(),
             last_turn_context: rollout.last_turn_context().cloned(),
+            last_goal: rollout.last_goal(),
             last_model: rollout.last_model().map(str::to_owned),
             last_ordinal: rollout.last_ordinal(),
             skipped_lines: rollout.skipped_lines(),
@@ -175,6 +179,9 @@ pub(super) enum Fact {
     TurnContext(Span),
     /// A `token_count` event with non-null `info` (read again from the last one back).
     TokenCount(Span),
+    /// A goal line, `thread_goal_updated` or `thread_goal_cleared` (read again from the last one
+    /// back, until one is usable).
+    Goal(Span),
     /// A `response_item`, as the model sees it.
     ResponseItem(Option<Value>),
     /// A `compacted` payload.

@@ -47,6 +47,8 @@ pub(super) struct PieceDigest {
     /// The piece's `token_count` lines with non-null `info`, in order (read again from the
     /// file's last one back, until one has usable usage).
     pub(super) token_counts: Vec<Span>,
+    /// The piece's goal lines, in order (read again from the file's last one back).
+    pub(super) goals: Vec<Span>,
 }
 
 impl PieceDigest {
@@ -66,6 +68,10 @@ impl PieceDigest {
             }
             Fact::TokenCount(span) => {
                 self.token_counts.push(span);
+                return;
+            }
+            Fact::Goal(span) => {
+                self.goals.push(span);
                 return;
             }
             Fact::Event { event, user_text } => (event, user_text),

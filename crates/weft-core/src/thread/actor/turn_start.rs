@@ -1,0 +1,220 @@
+//! Starting turns: `turn/start` (the user's), goal continuations (R35) and the common opening
+//! (state, `turn/started`, the rollout's turn start, the initial context, the user's message).
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use weft_protocol::RpcError;
+use weft_protocol::v2::{
+    ItemBody, ItemStartedNotification, ServerNotification, ThreadItem, TokenUsageBreakdown,
+    TurnNotification, TurnStartParams, TurnStartResponse, UserInput,
+};
+
+use super::{ActiveTurn, Actor, first_text, new_turn};
+use crate::clients::Reply;
+use crate::ids::{TurnId, now_ms, now_secs};
+use crate::thread::record::{self, kind};
+use crate::turn::context;
+use crate::turn::{TurnEvent, agent};
+
+impl Actor {
+    pub(super) fn start_turn(&mut self, params: TurnStartParams, reply: Reply) {
+        if let Some(active) = &self.active {
+            reply.send::<()>(Err(RpcError::invalid_request(format!(
+                "turn {} is still running on thread {}; use turn/interrupt first",
+                active.turn_id, self.state.meta.id
+            ))));
+            return;
+        }
+        self.apply_overrides(&params);
+        // User input: goal continuation counts from zero again.
+        self.goal_continuations = 0;
+        self.clear_server_requests();
+        let turn_id = TurnId::new();
+        reply.send(Ok(TurnStartResponse {
+            turn: new_turn(&turn_id, None),
+        }));
+        let (events, cancel) = self.open_turn(&turn_id);
+        self.record_user_message(&turn_id, &params);
+        self.spawn_turn(turn_id, events, cancel);
+    }
+
+    /// Starts a turn nobody asked for: a goal continuation (R35), whose input is hidden context
+    /// in history, not a user item.
+    pub(super) fn start_continuation_turn(&mut self, input: Value) {
+        self.clear_server_requests();
+        let turn_id = TurnId::new();
+        let (events, cancel) = self.open_turn(&turn_id);
+        self.record(kind::RESPONSE_ITEM, input.clone());
+        self.state.history.push(input);
+        self.spawn_turn(turn_id, events, cancel);
+    }
+
+    /// Hands the opened turn to its task.
+    pub(super) fn spawn_turn(
+        &mut self,
+        turn_id: TurnId,
+        events: mpsc::Sender<TurnEvent>,
+        cancel: CancellationToken,
+    ) {
+        let input = agent::TurnInput {
+            thread_id: self.state.meta.id,
+            turn_id,
+            settings: self.state.settings.clone(),
+            history: self.state.history.clone(),
+            resumed: self.state.resumed,
+            goal_tools: self.goal_tools_offered(),
+            events,
+            cancel,
+            processes: self.processes.clone(),
+            approvals: Arc::clone(&self.approvals),
+        };
+        self.state.resumed = false;
+        agent::spawn(&self.services, input);
+    }
+
+    /// Makes `turn_id` the running turn: state, `thread/status/changed`, `turn/started`, and the
+    /// rollout's turn start. Returns where the turn's task sends its events and its token.
+    pub(super) fn open_turn(
+        &mut self,
+        turn_id: &TurnId,
+    ) -> (mpsc::Sender<TurnEvent>, CancellationToken) {
+        let started_at = now_secs();
+        let started_ms = now_ms();
+        let (events, received) = mpsc::channel(crate::limits::TURN_EVENT_QUEUE_DEPTH);
+        let cancel = CancellationToken::new();
+        self.active = Some(ActiveTurn {
+            turn_id: turn_id.clone(),
+            items: Vec::new(),
+            started_at,
+            started_ms,
+            cancel: cancel.clone(),
+            events: received,
+            interrupt_replies: Vec::new(),
+            last_agent_message: None,
+            usage: TokenUsageBreakdown::default(),
+            unsettled_usage: None,
+            goal_clock_ms: started_ms,
+            system_stop: false,
+        });
+        self.services.running_turns.send_modify(|count| *count += 1);
+        self.state.system_error = false;
+        self.state.meta.recency_at = started_at;
+        self.state.meta.updated_at = started_at;
+        self.publish_status();
+        self.emit(ServerNotification::TurnStarted(TurnNotification {
+            thread_id: self.state.meta.id.to_string(),
+            turn: new_turn(turn_id, Some(started_at)),
+        }));
+        self.record_turn_start(turn_id, started_at);
+        (events, cancel)
+    }
+
+    /// `task_started`, the initial context when history is empty (so a later model turn still
+    /// finds it first), and `turn_context`.
+    pub(super) fn record_turn_start(&mut self, turn_id: &TurnId, started_at: i64) {
+        let window = self.services.config.model_context_window();
+        self.record(
+            kind::EVENT_MSG,
+            record::task_started(turn_id.as_str(), started_at, window),
+        );
+        if self.state.history.is_empty() {
+            let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+            for item in context::initial_context_items(&self.state.settings, &today, "Etc/UTC") {
+                self.record(kind::RESPONSE_ITEM, item.clone());
+                self.state.history.push(item);
+            }
+        }
+        self.record(
+            kind::TURN_CONTEXT,
+            record::turn_context(turn_id.as_str(), &self.state.settings),
+        );
+    }
+
+    pub(super) fn apply_overrides(&mut self, params: &TurnStartParams) {
+        let settings = &mut self.state.settings;
+        if let Some(model) = &params.model {
+            settings.model.clone_from(model);
+        }
+        if let Some(effort) = &params.effort {
+            settings.reasoning_effort = Some(effort.clone());
+        }
+        if let Some(summary) = params.summary {
+            settings.reasoning_summary = Some(summary);
+        }
+        if let Some(cwd) = &params.cwd {
+            settings.cwd = self.services.config.absolute_cwd(cwd);
+        }
+        if let Some(policy) = &params.approval_policy {
+            settings.approval_policy = policy.clone();
+        }
+        if let Some(reviewer) = params.approvals_reviewer {
+            settings.approvals_reviewer = reviewer;
+        }
+        if let Some(sandbox) = &params.sandbox_policy {
+            settings.sandbox = sandbox.clone();
+        }
+        if let Some(tier) = &params.service_tier {
+            settings.service_tier = Some(tier.clone());
+        }
+        if let Some(mode) = params
+            .collaboration_mode
+            .as_ref()
+            .and_then(|mode| mode.get("mode"))
+            .and_then(serde_json::Value::as_str)
+        {
+            settings.collaboration_mode = mode.to_owned();
+        }
+    }
+
+    pub(super) fn record_user_message(&mut self, turn_id: &TurnId, params: &TurnStartParams) {
+        let parts: Vec<Value> = params
+            .input
+            .iter()
+            .filter_map(|input| match input {
+                UserInput::Text { text, .. } => Some(context::input_text(text)),
+                UserInput::Image {
+                    url: Some(url),
+                    detail,
+                    ..
+                } => Some(json!({
+                    "type": "input_image",
+                    "image_url": url,
+                    "detail": detail.clone().unwrap_or_else(|| "auto".to_owned()),
+                })),
+                _ => None,
+            })
+            .collect();
+        let response_item = context::message("user", parts);
+        self.record(kind::RESPONSE_ITEM, response_item.clone());
+        self.state.history.push(response_item);
+
+        let now = now_ms();
+        let item = ThreadItem {
+            body: ItemBody::UserMessage {
+                id: uuid::Uuid::now_v7().hyphenated().to_string(),
+                content: params.input.clone(),
+                client_id: params.client_user_message_id.clone(),
+            },
+            started_at_ms: Some(now),
+            completed_at_ms: None,
+        };
+        if self.state.meta.preview.is_empty() {
+            self.state.meta.preview = first_text(&params.input);
+        }
+        let thread_id = self.state.meta.id.to_string();
+        self.emit(ServerNotification::ItemStarted(ItemStartedNotification {
+            item: item.clone(),
+            thread_id,
+            turn_id: turn_id.to_string(),
+            started_at_ms: now,
+        }));
+        let completed = ThreadItem {
+            completed_at_ms: Some(now),
+            ..item
+        };
+        self.complete_item(completed, None);
+    }
+}
