@@ -10,7 +10,9 @@ home and its offline `scripted` model ("Hello from mock. You said: <text>"):
 Steps: a thread with one turn; `Thread.set_name` (then `read` shows it); `thread_fork` (the
 fork reads back the source's turn, names its source, runs a turn of its own; the source keeps
 one turn); an ephemeral fork without turns in its answer; `thread_archive` (gone from the
-default list, present in `archived=True`); `thread_unarchive` (back, resumable, runs a turn).
+default list, present in `archived=True`); `thread_unarchive` (back, resumable, runs a turn);
+then, from a new server process on the same home, the low-level client sets a paused goal on the
+stored thread and clears it.
 
 Exit status: 0 when every step passed; 1 when a step failed; 2 when the SDK is missing or the
 arguments are wrong; 3 on the 60 s timeout. The last line is `threads: N passed, M failed`.
@@ -30,7 +32,8 @@ TIMEOUT_S = 60.0
 
 try:
     from openai_codex import Codex, CodexConfig, __version__ as SDK_VERSION
-    from openai_codex.generated.v2_all import TurnStatus
+    from openai_codex.client import CodexClient
+    from openai_codex.generated.v2_all import ThreadGoalStatus, TurnStatus
 except ImportError as exc:  # pragma: no cover - environment problem, not a weft failure
     print(f"threads: cannot import the openai-codex SDK ({exc}); see README.md for pip install")
     sys.exit(2)
@@ -76,6 +79,7 @@ class Flows:
         self.step("ephemeral fork", lambda: self.ephemeral_fork(codex, source))
         self.step("thread/archive", lambda: self.archive(codex, source))
         self.step("thread/unarchive", lambda: self.unarchive(codex, source))
+        self.step("thread/goal/set and clear (low-level client)", lambda: self.goals(source.id))
 
     def one_turn(self, thread, prompt: str):
         result = thread.run(prompt)
@@ -121,6 +125,32 @@ class Flows:
         resumed = codex.thread_resume(source.id)
         self.one_turn(resumed, "after unarchive")
         expect(len(resumed.read(include_turns=True).thread.turns) == 2, "history lost across archive")
+
+    def goals(self, thread_id: str) -> None:
+        # The high-level `Codex` of this SDK version exposes goals only as logical goal turns,
+        # which need a model that completes the goal; the low-level client sets and clears one.
+        # A new server process on the same home, after the first one closed: the thread is
+        # stored, not loaded, so the goal is recorded in its rollout.
+        self.codex.close()
+        self.codex = None
+        client = CodexClient(CodexConfig(
+            launch_args_override=(self.weft, "--home", self.home, "app-server"),
+            cwd=self.home,
+        ))
+        client.start()
+        try:
+            client.initialize()
+            objective = "Keep the parser fast"
+            set_goal = client.thread_goal_set(thread_id, objective=objective, status=ThreadGoalStatus.paused)
+            goal = set_goal.goal
+            expect(goal.objective == objective, f"goal objective {goal.objective!r}")
+            expect(goal.status == ThreadGoalStatus.paused, f"goal status {goal.status!r}")
+            cleared = client.thread_goal_clear(thread_id)
+            expect(cleared.cleared is True, f"thread/goal/clear answered {cleared!r}")
+            again = client.thread_goal_clear(thread_id)
+            expect(again.cleared is False, f"a second clear answered {again!r}")
+        finally:
+            client.close()
 
     def kill_children(self) -> None:
         # Private attribute, used only to stop a hung child on timeout.
