@@ -241,3 +241,60 @@ async fn name_set_errors_have_the_reference_texts() {
         format!("no rollout found for thread id {unknown}")
     );
 }
+
+#[tokio::test]
+async fn r33_archive_and_resume_race_without_half_moved_rollouts() {
+    const ROUNDS: usize = 30;
+    let harness = Harness::start().await;
+    let mut archiver = harness.connect().await;
+    let mut resumer = harness.connect().await;
+    let thread_id = start_thread(&mut archiver, json!({})).await;
+    run_turn(&mut archiver, &thread_id, "hello").await;
+    let archived_text = format!(
+        "session {thread_id} is archived. Run `codex unarchive {thread_id}` to unarchive it first."
+    );
+    let closing_text =
+        format!("thread {thread_id} is closing; retry thread/resume after the thread is closed");
+    let (mut resumed, mut refused) = (0, 0);
+    for _ in 0..ROUNDS {
+        let archive = archiver
+            .send_request("thread/archive", json!({"threadId": thread_id}))
+            .await;
+        let resume = resumer
+            .send_request("thread/resume", json!({"threadId": thread_id}))
+            .await;
+        let (archive, _) = archiver.response_to(archive).await;
+        assert_eq!(archive["result"], json!({}), "{archive}");
+        let (resume, _) = resumer.response_to(resume).await;
+        match resume.get("error") {
+            None => {
+                assert_eq!(
+                    resume["result"]["thread"]["turns"][0]["status"],
+                    "completed"
+                );
+                resumed += 1;
+            }
+            Some(error) => {
+                let message = error["message"].as_str().unwrap_or_default();
+                assert!(
+                    message == archived_text || message == closing_text,
+                    "resume failed otherwise: {error}"
+                );
+                refused += 1;
+            }
+        }
+        // Whatever the order, the rollout is whole and in one place.
+        let unarchived = archiver
+            .call_ok("thread/unarchive", json!({"threadId": thread_id}))
+            .await;
+        assert_eq!(unarchived["thread"]["id"], thread_id.as_str());
+        let read = archiver
+            .call_ok(
+                "thread/read",
+                json!({"threadId": thread_id, "includeTurns": true}),
+            )
+            .await;
+        assert_eq!(read["thread"]["turns"].as_array().map(Vec::len), Some(1));
+    }
+    assert_eq!(resumed + refused, ROUNDS);
+}
