@@ -242,6 +242,7 @@ impl Core {
             sink: sink.clone(),
             reply: reply.clone(),
             include_turns,
+            overrides: Box::new(params.settings.clone()),
         };
         match self.services().registry.send(id, rejoin) {
             Ok(()) => None,
@@ -296,6 +297,7 @@ impl ColdResume {
                         sink: sink.clone(),
                         reply: reply.clone(),
                         include_turns,
+                        overrides: Box::new(params.settings.clone()),
                     };
                     if let Err(refused) = registry.send(id, rejoin) {
                         if refused == SendRefused::NotLoaded {

@@ -286,3 +286,22 @@ async fn r24_a_rejoin_answers_with_the_reference_key_set() {
         "the live session"
     );
 }
+
+#[tokio::test]
+async fn r26_a_watched_loaded_thread_keeps_its_settings_on_resume() {
+    let harness = Harness::start().await;
+    let mut owner = harness.connect().await;
+    let thread_id = start_thread(&mut owner, json!({})).await;
+    run_turn(&mut owner, &thread_id, "hello").await;
+    let mut other = harness.connect().await;
+    let resumed = other
+        .call_ok(
+            "thread/resume",
+            json!({"threadId": thread_id, "model": "another-model", "approvalPolicy": "untrusted"}),
+        )
+        .await;
+    // The owner is subscribed: the overrides are ignored (and logged), the thread is rejoined.
+    assert_eq!(resumed["model"], "gpt-5.2-codex");
+    assert_eq!(resumed["approvalPolicy"], "never");
+    assert_eq!(resumed["thread"]["turns"].as_array().map(Vec::len), Some(1));
+}

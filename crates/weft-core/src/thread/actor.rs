@@ -215,6 +215,67 @@ impl Actor {
         }
     }
 
+    /// R26, in part: a rejoin keeps the loaded thread's settings; what the request asked for
+    /// differently is logged. (The reference reloads an idle, unwatched thread with the
+    /// overrides instead; weft does not yet.)
+    fn log_ignored_overrides(&self, overrides: &weft_protocol::v2::ThreadSettingsOverrides) {
+        let settings = &self.state.settings;
+        let config = &self.services.config;
+        let mut ignored = Vec::new();
+        let mut differs = |key: &str, asked: Option<String>, current: Option<String>| {
+            if asked.is_some() && asked != current {
+                ignored.push(format!("{key}={}", asked.unwrap_or_default()));
+            }
+        };
+        differs(
+            "model",
+            overrides.model.clone(),
+            Some(settings.model.clone()),
+        );
+        differs(
+            "modelProvider",
+            overrides.model_provider.clone(),
+            Some(settings.model_provider.clone()),
+        );
+        differs(
+            "cwd",
+            overrides.cwd.as_deref().map(|cwd| config.absolute_cwd(cwd)),
+            Some(settings.cwd.clone()),
+        );
+        differs(
+            "serviceTier",
+            overrides.service_tier.clone(),
+            settings.service_tier.clone(),
+        );
+        differs(
+            "developerInstructions",
+            overrides.developer_instructions.clone(),
+            settings.developer_instructions.clone(),
+        );
+        differs(
+            "baseInstructions",
+            overrides.base_instructions.clone(),
+            Some(settings.base_instructions.clone()),
+        );
+        if let Some(policy) = &overrides.approval_policy
+            && *policy != settings.approval_policy
+        {
+            ignored.push("approvalPolicy".to_owned());
+        }
+        if let Some(mode) = overrides.sandbox
+            && config.sandbox_policy_for(mode) != settings.sandbox
+        {
+            ignored.push("sandbox".to_owned());
+        }
+        if !ignored.is_empty() {
+            tracing::warn!(
+                "thread/resume overrides ignored for loaded thread {}: {}",
+                self.state.meta.id,
+                ignored.join(", ")
+            );
+        }
+    }
+
     /// Subscribers whose connection is still there.
     fn live_subscribers(&mut self) -> usize {
         self.subscribers.retain(|_, sink| !sink.is_closed());
@@ -243,7 +304,11 @@ impl Actor {
                 sink,
                 reply,
                 include_turns,
-            } => self.resume(sink, reply, include_turns),
+                overrides,
+            } => {
+                self.log_ignored_overrides(&overrides);
+                self.resume(sink, reply, include_turns);
+            }
             Command::Read {
                 include_turns,
                 reply,

@@ -89,6 +89,8 @@ pub(crate) enum Command {
         sink: ClientSink,
         reply: Reply,
         include_turns: bool,
+        /// The request's settings: a loaded thread keeps its own and logs what it ignored (R26).
+        overrides: Box<weft_protocol::v2::ThreadSettingsOverrides>,
     },
     /// A snapshot of the thread for `thread/read` and lists.
     Read {
