@@ -73,7 +73,7 @@ async fn r20_archive_of_a_loaded_thread_unloads_it_without_thread_closed() {
 }
 
 #[tokio::test]
-async fn unarchive_restores_the_thread_and_resume_finds_its_history() {
+async fn r11_unarchive_restores_the_thread_and_a_fresh_listener_serves_it() {
     let harness = Harness::start().await;
     let mut client = harness.connect().await;
     let thread_id = start_thread(&mut client, json!({})).await;

@@ -60,7 +60,7 @@ async fn r21_cold_resume_order() {
 }
 
 #[tokio::test]
-async fn r22_rejoin_mid_turn_merges_the_active_turn() {
+async fn r9_r22_rejoin_mid_turn_merges_the_active_turn() {
     let harness = Harness::start().await;
     let mut script = Script::new()
         .with_created()

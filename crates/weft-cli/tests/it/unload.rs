@@ -293,3 +293,45 @@ async fn r16_a_closing_thread_refuses_resume_and_turns_with_the_closing_texts() 
         .await;
     assert_eq!(resumed["thread"]["status"], json!({"type": "idle"}));
 }
+
+#[tokio::test]
+async fn r14_a_running_turn_is_never_unloaded_even_unwatched_with_no_delay() {
+    let harness =
+        Harness::start_adjusted(|config| config.thread_unload_delay = Duration::ZERO).await;
+    let mut script = Script::new()
+        .with_created()
+        .with_message_added()
+        .with_text_delta("one ");
+    let gate = script.gate();
+    harness
+        .mock
+        .push(script.with_text_delta("two").with_message_done());
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    client
+        .call_ok(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "stream"}]}),
+        )
+        .await;
+    client.wait_for("item/agentMessage/delta").await;
+    // Nobody watches and the delay is 0, but the thread is working: it stays. (weft's status is
+    // computed by the thread itself from its running turn, so it cannot lag the runtime.)
+    assert_eq!(unsubscribe(&mut client, &thread_id).await, "unsubscribed");
+    let (ids, before) = loaded(&mut client).await;
+    assert_eq!(ids, vec![thread_id.clone()]);
+    assert!(!methods(&before).contains(&"thread/closed".to_owned()));
+    gate.release();
+    // The turn ends (the status change reaches everyone), then the thread unloads at once.
+    let (closed, before) = client.wait_for("thread/closed").await;
+    assert_eq!(closed["params"]["threadId"], thread_id.as_str());
+    let statuses: Vec<&Value> = before
+        .iter()
+        .filter(|message| message["method"] == "thread/status/changed")
+        .map(|message| &message["params"]["status"])
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![&json!({"type": "idle"}), &json!({"type": "notLoaded"})]
+    );
+}
