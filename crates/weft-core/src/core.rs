@@ -248,6 +248,20 @@ impl Core {
         self.send_to_thread(id, command, &reply);
     }
 
+    /// `turn/steer`: queued for the running turn by its actor, which checks it (protocol.md §7's
+    /// order: thread lookup first, here) and answers `{turnId}`.
+    pub fn turn_steer(&self, params: weft_protocol::v2::TurnSteerParams, reply: Reply) {
+        let id = match ThreadId::parse(&params.thread_id) {
+            Ok(id) => id,
+            Err(err) => return reply.send::<()>(Err(RpcError::invalid_thread_id(&err))),
+        };
+        let command = Command::Steer {
+            params: Box::new(params),
+            reply: reply.clone(),
+        };
+        self.send_to_thread(id, command, &reply);
+    }
+
     /// `turn/interrupt`: answered once the turn has stopped.
     pub fn turn_interrupt(&self, params: TurnInterruptParams, reply: Reply) {
         let id = match ThreadId::parse(&params.thread_id) {

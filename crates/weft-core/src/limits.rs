@@ -108,3 +108,8 @@ const _: () = assert!(
     (SKILL_FILE_READ_BYTES_MAX as usize)
         >= 8 * (SKILL_NAME_CHARS_MAX + 2 * SKILL_DESCRIPTION_CHARS_MAX)
 );
+
+/// `turn/steer` inputs queued for one running turn before the turn takes them. A turn takes
+/// them at its next step (at once while the model streams); a client that steers faster than
+/// that gets `Server overloaded; retry later.` rather than growing the queue.
+pub const STEER_QUEUE_DEPTH: usize = 64;

@@ -26,6 +26,13 @@ pub const REQUIRES_EXPERIMENTAL_API: &str = "requires experimentalApi capability
 pub const OVERLOADED_TEXT: &str = "Server overloaded; retry later.";
 /// `turn/interrupt` on a thread with no running turn.
 pub const NO_ACTIVE_TURN_TO_INTERRUPT: &str = "no active turn to interrupt";
+/// `turn/steer` with no running turn.
+pub const NO_ACTIVE_TURN_TO_STEER: &str = "no active turn to steer";
+/// `turn/steer` with an empty `expectedTurnId`.
+pub const EXPECTED_TURN_ID_EMPTY: &str = "expectedTurnId must not be empty";
+/// `turn/steer` with no input.
+pub const INPUT_EMPTY: &str = "input must not be empty";
+
 /// The maximum number of text characters in one `turn/start` / `turn/steer` input.
 pub const INPUT_CHARS_MAX: usize = 1_048_576;
 /// `data.input_error_code` of the input-too-large error.
@@ -193,6 +200,14 @@ impl RpcError {
     pub fn thread_closing(id: &str) -> Self {
         Self::invalid_request(format!(
             "thread {id} is closing; retry after the thread is closed"
+        ))
+    }
+
+    /// ``expected active turn id `<expected>` but found `<actual>` `` (`turn/steer`).
+    #[must_use]
+    pub fn steer_turn_mismatch(expected: &str, actual: &str) -> Self {
+        Self::invalid_request(format!(
+            "expected active turn id `{expected}` but found `{actual}`"
         ))
     }
 

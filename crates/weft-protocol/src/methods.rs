@@ -23,6 +23,7 @@ use crate::v2::{
     ThreadGoalSetParams, ThreadItemsListParams, ThreadListParams, ThreadLoadedListParams,
     ThreadReadParams, ThreadResumeParams, ThreadShellCommandParams, ThreadStartParams,
     ThreadTurnsListParams, ThreadUnsubscribeParams, TurnInterruptParams, TurnStartParams,
+    TurnSteerParams,
 };
 
 /// A parsed client request: method name and typed params.
@@ -348,9 +349,9 @@ pub enum ClientRequest {
     /// `turn/settings/update` (experimental; known, answered `not supported yet`).
     #[serde(rename = "turn/settings/update")]
     TurnSettingsUpdate(serde_json::Value),
-    /// `turn/steer` (known, answered `not supported yet`).
+    /// `turn/steer` (implemented).
     #[serde(rename = "turn/steer")]
-    TurnSteer(serde_json::Value),
+    TurnSteer(TurnSteerParams),
     /// `turn/interrupt` (implemented).
     #[serde(rename = "turn/interrupt")]
     TurnInterrupt(TurnInterruptParams),

@@ -32,7 +32,7 @@ use crate::v2::{
     ThreadResumeParams, ThreadResumeResponse, ThreadShellCommandParams, ThreadShellCommandResponse,
     ThreadStartParams, ThreadStartResponse, ThreadTurnsListParams, ThreadTurnsListResponse,
     ThreadUnsubscribeParams, ThreadUnsubscribeResponse, TurnInterruptParams, TurnInterruptResponse,
-    TurnStartParams, TurnStartResponse,
+    TurnStartParams, TurnStartResponse, TurnSteerParams, TurnSteerResponse,
 };
 
 /// Generated schema files: path relative to the output folder (`/`-separated) → JSON.
@@ -179,6 +179,7 @@ pub const IMPLEMENTED_METHODS: &[ImplementedMethod] = &[
         "TurnInterruptParams",
         "TurnInterruptResponse",
     ),
+    implemented("turn/steer", "TurnSteerParams", "TurnSteerResponse"),
     implemented("model/list", "ModelListParams", "ModelListResponse"),
     implemented("command/exec", "CommandExecParams", "CommandExecResponse"),
     implemented(
@@ -244,6 +245,8 @@ fn root_types() -> Vec<RootType> {
         root::<TurnStartResponse>(Namespace::V2),
         root::<TurnInterruptParams>(Namespace::V2),
         root::<TurnInterruptResponse>(Namespace::V2),
+        root::<TurnSteerParams>(Namespace::V2),
+        root::<TurnSteerResponse>(Namespace::V2),
         root::<ModelListParams>(Namespace::V2),
         root::<ModelListResponse>(Namespace::V2),
         root::<CommandExecParams>(Namespace::V2),

@@ -1,5 +1,6 @@
 //! Routes a parsed request to the core and sends its answer. Methods whose answer must be
-//! ordered with thread events (`thread/start`, `thread/resume`, `turn/*`, `thread/unsubscribe`,
+//! ordered with thread events (`thread/start`, `thread/resume`, `turn/*` (start, steer,
+//! interrupt), `thread/unsubscribe`,
 //! `thread/shellCommand`) hand the [`Reply`] to the core, which answers from the thread's actor;
 //! they are dispatched by [`in_order`] on the connection's reader, so one connection's requests
 //! reach a thread in the order they were sent (a `turn/interrupt` never overtakes its
@@ -40,6 +41,7 @@ pub(crate) fn in_order(
         }
         ClientRequest::TurnStart(params) => core.turn_start(params, reply),
         ClientRequest::TurnInterrupt(params) => core.turn_interrupt(params, reply),
+        ClientRequest::TurnSteer(params) => core.turn_steer(params, reply),
         ClientRequest::ThreadUnsubscribe(params) => {
             core.thread_unsubscribe(sink.id(), params, reply);
         }

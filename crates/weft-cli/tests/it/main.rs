@@ -24,6 +24,7 @@ mod model_failures;
 mod python_sdk;
 mod server_requests;
 mod startup;
+mod steer;
 mod tools;
 mod tui;
 mod turns;

@@ -82,6 +82,11 @@ struct ActiveTurn {
     unsettled_usage: Option<(TokenUsageBreakdown, TokenUsageBreakdown)>,
     /// Unix ms up to which this turn's time is counted in the goal's `timeUsedSeconds`.
     goal_clock_ms: i64,
+    /// Where `turn/steer` input goes (core.md §1.4).
+    steers: mpsc::Sender<crate::turn::Steer>,
+    /// The receiving end until the turn's task takes it; a turn that never takes it (a user
+    /// shell command's) cannot be steered.
+    steer_inbox: Option<mpsc::Receiver<crate::turn::Steer>>,
     /// Stopped by the server (unload, shutdown) rather than by a client: an interrupted turn
     /// then leaves an active goal active, to continue after a resume.
     system_stop: bool,
@@ -320,6 +325,7 @@ impl Actor {
             }
             Command::StartTurn { params, reply } => self.start_turn(*params, reply),
             Command::Interrupt { turn_id, reply } => self.interrupt(&turn_id, reply),
+            Command::Steer { params, reply } => self.steer(*params, reply),
             Command::InterruptRunning => {
                 if let Some(active) = self.active.as_mut() {
                     active.system_stop = true;
@@ -642,6 +648,10 @@ impl Actor {
             }
             TurnEvent::UsageSettled => self.usage_settled(),
             TurnEvent::Goal { call, reply } => self.goal_tool(call, reply),
+            TurnEvent::UserInput(steer) => {
+                let turn_id = active.turn_id.clone();
+                self.record_user_input(&turn_id, *steer);
+            }
             TurnEvent::Retrying(error) => self.emit(ServerNotification::Error(ErrorNotification {
                 error,
                 will_retry: true,

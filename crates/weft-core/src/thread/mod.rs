@@ -106,6 +106,11 @@ pub(crate) enum Command {
         params: Box<TurnStartParams>,
         reply: Reply,
     },
+    /// `turn/steer`: add input to the running turn; answered `{turnId}` at once.
+    Steer {
+        params: Box<weft_protocol::v2::TurnSteerParams>,
+        reply: Reply,
+    },
     /// Interrupt the running turn; answered once it has stopped.
     Interrupt { turn_id: String, reply: Reply },
     /// Interrupt whatever turn runs (server shutdown).

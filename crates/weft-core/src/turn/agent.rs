@@ -22,7 +22,7 @@ use crate::services::ThreadServices;
 use crate::turn::context::base_instructions_item;
 use crate::turn::items;
 use crate::turn::tools::{self, ToolContext};
-use crate::turn::{TurnEvent, TurnOutcome};
+use crate::turn::{Steer, TurnEvent, TurnOutcome};
 
 /// Everything a turn task starts with.
 #[derive(Debug)]
@@ -47,6 +47,8 @@ pub struct TurnInput {
     pub(crate) processes: weft_exec::ProcessTable,
     /// The thread's approval memory.
     pub(crate) approvals: Arc<std::sync::Mutex<tools::approval::SessionApprovals>>,
+    /// `turn/steer` input for this turn (core.md §1.4); `None` when it cannot be steered.
+    pub(crate) steers: Option<mpsc::Receiver<Steer>>,
 }
 
 /// Spawns the turn task.
@@ -64,11 +66,25 @@ pub(crate) fn spawn(services: &ThreadServices, input: TurnInput) {
     });
 }
 
+/// The next steer, or never (no steering for this turn, or its sender is gone).
+async fn next_steer(steers: Option<&mut mpsc::Receiver<Steer>>) -> Steer {
+    match steers {
+        Some(steers) => match steers.recv().await {
+            Some(steer) => steer,
+            None => std::future::pending().await,
+        },
+        None => std::future::pending().await,
+    }
+}
+
 /// Why a sampling request stopped early.
 enum SampleError {
     Interrupted,
     /// The actor is gone; nobody listens any more.
     Detached,
+    /// A steer arrived while the response streamed: the response is abandoned (items already
+    /// done are kept) and a new request goes out with the steer (core.md §1.4).
+    Steered,
     Model(ModelError),
 }
 
@@ -77,6 +93,8 @@ struct Turn<'a> {
     input: TurnInput,
     tools: ToolContext,
     last_agent_message: Option<String>,
+    /// Steers received and not yet taken into history.
+    steered: Vec<Steer>,
 }
 
 async fn run(services: &ThreadServices, input: TurnInput) -> TurnOutcome {
@@ -112,10 +130,19 @@ async fn run(services: &ThreadServices, input: TurnInput) -> TurnOutcome {
         input,
         tools,
         last_agent_message: None,
+        steered: Vec::new(),
     };
-    for _ in 0..SAMPLING_REQUESTS_PER_TURN_MAX {
+    for round in 0..SAMPLING_REQUESTS_PER_TURN_MAX {
+        // Steering input joins history before every request but the first (core.md §1.2 4.1).
+        if round > 0
+            && let Err(outcome) = turn.take_steers().await
+        {
+            return outcome;
+        }
         match turn.sample_with_retries().await {
             Ok(true) => {}
+            // The model would end the turn, but input is waiting: one more request.
+            Ok(false) if turn.steers_waiting() => {}
             Ok(false) => {
                 return TurnOutcome::Completed {
                     last_agent_message: turn.last_agent_message,
@@ -149,6 +176,7 @@ impl Turn<'_> {
                 Err(SampleError::Interrupted | SampleError::Detached) => {
                     return Err(TurnOutcome::Interrupted);
                 }
+                Err(SampleError::Steered) => return Ok(true),
                 Err(SampleError::Model(error)) => error,
             };
             if !error.is_retryable() || attempt >= max_retries {
@@ -173,6 +201,33 @@ impl Turn<'_> {
                 .await
                 .map_err(|_| TurnOutcome::Interrupted)?;
         }
+    }
+
+    /// Moves every steer received so far into history, each announced to the actor (which
+    /// records it and emits its `userMessage` item).
+    async fn take_steers(&mut self) -> Result<(), TurnOutcome> {
+        if let Some(steers) = self.input.steers.as_mut() {
+            while let Ok(steer) = steers.try_recv() {
+                self.steered.push(steer);
+            }
+        }
+        for steer in std::mem::take(&mut self.steered) {
+            self.input.history.push(steer.response_item.clone());
+            self.send(TurnEvent::UserInput(Box::new(steer)))
+                .await
+                .map_err(|_| TurnOutcome::Interrupted)?;
+        }
+        Ok(())
+    }
+
+    /// Whether steering input is waiting to be taken.
+    fn steers_waiting(&mut self) -> bool {
+        if let Some(steers) = self.input.steers.as_mut() {
+            while let Ok(steer) = steers.try_recv() {
+                self.steered.push(steer);
+            }
+        }
+        !self.steered.is_empty()
     }
 
     async fn pause(&self, delay: Duration) -> Result<(), SampleError> {
@@ -271,6 +326,10 @@ impl Turn<'_> {
         let mut stream = tokio::select! {
             biased;
             () = self.input.cancel.cancelled() => return Err(SampleError::Interrupted),
+            steer = next_steer(self.input.steers.as_mut()) => {
+                self.steered.push(steer);
+                return Err(SampleError::Steered);
+            }
             stream = model.stream(&request, Some(self.input.cancel.clone())) => match stream {
                 Ok(stream) => stream,
                 // The client saw the token before the headers came: that is the interrupt, not a
@@ -284,9 +343,16 @@ impl Turn<'_> {
         };
         let mut state = SampleState::default();
         loop {
+            // A steer cuts the response short unless it already called tools: those calls must
+            // get their outputs first, and the steer follows them (core.md §1.4).
+            let steerable = state.calls.is_empty();
             let event = tokio::select! {
                 biased;
                 () = self.input.cancel.cancelled() => return Err(SampleError::Interrupted),
+                steer = next_steer(self.input.steers.as_mut()), if steerable => {
+                    self.steered.push(steer);
+                    return Err(SampleError::Steered);
+                }
                 event = stream.next_event() => event,
             };
             match event {

@@ -54,10 +54,25 @@ pub enum TurnEvent {
         /// Where the output text goes.
         reply: tokio::sync::oneshot::Sender<String>,
     },
+    /// Steering input the turn has taken into its history (core.md §1.4): the actor records it
+    /// and emits its `userMessage` item.
+    UserInput(Box<Steer>),
     /// A retryable error; the request is sent again (`error` with `willRetry: true`).
     Retrying(TurnError),
     /// The turn is over.
     Finished(TurnOutcome),
+}
+
+/// Input added to a running turn by `turn/steer`, queued for the turn to take at its next
+/// step (core.md §1.4).
+#[derive(Debug, Clone)]
+pub struct Steer {
+    /// The input as the client sent it (the `userMessage` item's content).
+    pub input: Vec<weft_protocol::v2::UserInput>,
+    /// The client's id for the message (`clientId` of the item).
+    pub client_id: Option<String>,
+    /// The `user` message the model sees.
+    pub response_item: Value,
 }
 
 /// A goal tool call, parsed by the turn and applied by the thread actor, which owns the goal.

@@ -47,7 +47,7 @@ pub use requests::{
     ThreadSettingsOverrides, ThreadStartParams, ThreadStartResponse, ThreadTurnsListParams,
     ThreadTurnsListResponse, ThreadUnsubscribeParams, ThreadUnsubscribeResponse,
     TurnInterruptParams, TurnInterruptResponse, TurnStartParams, TurnStartResponse,
-    UnsubscribeStatus,
+    TurnSteerParams, TurnSteerResponse, UnsubscribeStatus,
 };
 pub use server_requests::{
     CommandExecutionApprovalDecision, CommandExecutionRequestApprovalParams,

@@ -445,6 +445,29 @@ pub struct TurnInterruptParams {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct TurnInterruptResponse {}
 
+/// `turn/steer` params: more input for the running turn.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnSteerParams {
+    /// The thread.
+    pub thread_id: String,
+    /// The input to add.
+    pub input: Vec<UserInput>,
+    /// The running turn the client means; the steer fails when another one runs.
+    pub expected_turn_id: String,
+    /// Echoed as the `userMessage` item's `clientId`.
+    #[serde(default)]
+    pub client_user_message_id: Option<String>,
+}
+
+/// `turn/steer` result.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnSteerResponse {
+    /// The turn the input went to.
+    pub turn_id: String,
+}
+
 /// `model/list` params.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

@@ -9,7 +9,8 @@ use tokio_util::sync::CancellationToken;
 use weft_protocol::RpcError;
 use weft_protocol::v2::{
     ItemBody, ItemStartedNotification, ServerNotification, ThreadItem, TokenUsageBreakdown,
-    TurnNotification, TurnStartParams, TurnStartResponse, UserInput,
+    TurnNotification, TurnStartParams, TurnStartResponse, TurnSteerParams, TurnSteerResponse,
+    UserInput,
 };
 
 use super::{ActiveTurn, Actor, first_text, new_turn};
@@ -17,7 +18,10 @@ use crate::clients::Reply;
 use crate::ids::{TurnId, now_ms, now_secs};
 use crate::thread::record::{self, kind};
 use crate::turn::context;
-use crate::turn::{TurnEvent, agent};
+use crate::turn::{Steer, TurnEvent, agent};
+use weft_protocol::errors::{
+    EXPECTED_TURN_ID_EMPTY, INPUT_CHARS_MAX, INPUT_EMPTY, NO_ACTIVE_TURN_TO_STEER,
+};
 
 impl Actor {
     pub(super) fn start_turn(&mut self, params: TurnStartParams, reply: Reply) {
@@ -59,7 +63,12 @@ impl Actor {
         events: mpsc::Sender<TurnEvent>,
         cancel: CancellationToken,
     ) {
+        let steers = self
+            .active
+            .as_mut()
+            .and_then(|active| active.steer_inbox.take());
         let input = agent::TurnInput {
+            steers,
             thread_id: self.state.meta.id,
             turn_id,
             settings: self.state.settings.clone(),
@@ -85,7 +94,10 @@ impl Actor {
         let started_ms = now_ms();
         let (events, received) = mpsc::channel(crate::limits::TURN_EVENT_QUEUE_DEPTH);
         let cancel = CancellationToken::new();
+        let (steers, steer_inbox) = mpsc::channel(crate::limits::STEER_QUEUE_DEPTH);
         self.active = Some(ActiveTurn {
+            steers,
+            steer_inbox: Some(steer_inbox),
             turn_id: turn_id.clone(),
             items: Vec::new(),
             started_at,
@@ -170,39 +182,31 @@ impl Actor {
     }
 
     pub(super) fn record_user_message(&mut self, turn_id: &TurnId, params: &TurnStartParams) {
-        let parts: Vec<Value> = params
-            .input
-            .iter()
-            .filter_map(|input| match input {
-                UserInput::Text { text, .. } => Some(context::input_text(text)),
-                UserInput::Image {
-                    url: Some(url),
-                    detail,
-                    ..
-                } => Some(json!({
-                    "type": "input_image",
-                    "image_url": url,
-                    "detail": detail.clone().unwrap_or_else(|| "auto".to_owned()),
-                })),
-                _ => None,
-            })
-            .collect();
-        let response_item = context::message("user", parts);
-        self.record(kind::RESPONSE_ITEM, response_item.clone());
-        self.state.history.push(response_item);
+        let steer = Steer {
+            response_item: user_message_item(&params.input),
+            input: params.input.clone(),
+            client_id: params.client_user_message_id.clone(),
+        };
+        self.record_user_input(turn_id, steer);
+    }
 
+    /// Records a user message of the running turn (its start, or a steer the turn has taken):
+    /// the model's `user` message in history and rollout, then the `userMessage` item.
+    pub(super) fn record_user_input(&mut self, turn_id: &TurnId, steer: Steer) {
+        self.record(kind::RESPONSE_ITEM, steer.response_item.clone());
+        self.state.history.push(steer.response_item);
         let now = now_ms();
         let item = ThreadItem {
             body: ItemBody::UserMessage {
                 id: uuid::Uuid::now_v7().hyphenated().to_string(),
-                content: params.input.clone(),
-                client_id: params.client_user_message_id.clone(),
+                content: steer.input.clone(),
+                client_id: steer.client_id,
             },
             started_at_ms: Some(now),
             completed_at_ms: None,
         };
         if self.state.meta.preview.is_empty() {
-            self.state.meta.preview = first_text(&params.input);
+            self.state.meta.preview = first_text(&steer.input);
         }
         let thread_id = self.state.meta.id.to_string();
         self.emit(ServerNotification::ItemStarted(ItemStartedNotification {
@@ -217,4 +221,70 @@ impl Actor {
         };
         self.complete_item(completed, None);
     }
+
+    /// `turn/steer` (core.md §1.4, protocol.md §7's order of checks): queued for the running
+    /// turn, which takes it at its next step; answered with the turn's id at once.
+    pub(super) fn steer(&mut self, params: TurnSteerParams, reply: Reply) {
+        if params.expected_turn_id.is_empty() {
+            return reply.send::<()>(Err(RpcError::invalid_request(EXPECTED_TURN_ID_EMPTY)));
+        }
+        let chars: usize = params.input.iter().map(UserInput::text_chars).sum();
+        if chars > INPUT_CHARS_MAX {
+            return reply.send::<()>(Err(RpcError::input_too_large(chars)));
+        }
+        let Some(active) = self
+            .active
+            .as_ref()
+            .filter(|active| active.steer_inbox.is_none())
+        else {
+            return reply.send::<()>(Err(RpcError::invalid_request(NO_ACTIVE_TURN_TO_STEER)));
+        };
+        if active.turn_id.as_str() != params.expected_turn_id {
+            let actual = active.turn_id.to_string();
+            return reply.send::<()>(Err(RpcError::steer_turn_mismatch(
+                &params.expected_turn_id,
+                &actual,
+            )));
+        }
+        if params.input.is_empty() {
+            return reply.send::<()>(Err(RpcError::invalid_request(INPUT_EMPTY)));
+        }
+        let steer = Steer {
+            response_item: user_message_item(&params.input),
+            input: params.input,
+            client_id: params.client_user_message_id,
+        };
+        match active.steers.try_send(steer) {
+            Ok(()) => reply.send(Ok(TurnSteerResponse {
+                turn_id: active.turn_id.to_string(),
+            })),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                reply.send::<()>(Err(RpcError::overloaded()));
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                reply.send::<()>(Err(RpcError::invalid_request(NO_ACTIVE_TURN_TO_STEER)));
+            }
+        }
+    }
+}
+
+/// The model's `user` message for some input: `input_text` per text, `input_image` per image.
+fn user_message_item(input: &[UserInput]) -> Value {
+    let parts: Vec<Value> = input
+        .iter()
+        .filter_map(|input| match input {
+            UserInput::Text { text, .. } => Some(context::input_text(text)),
+            UserInput::Image {
+                url: Some(url),
+                detail,
+                ..
+            } => Some(json!({
+                "type": "input_image",
+                "image_url": url,
+                "detail": detail.clone().unwrap_or_else(|| "auto".to_owned()),
+            })),
+            _ => None,
+        })
+        .collect();
+    context::message("user", parts)
 }

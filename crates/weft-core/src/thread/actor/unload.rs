@@ -164,6 +164,7 @@ impl Actor {
                 reply.send::<()>(Err(RpcError::thread_closing_resume(&id)));
             }
             Command::StartTurn { reply, .. }
+            | Command::Steer { reply, .. }
             | Command::Interrupt { reply, .. }
             | Command::SetName { reply, .. }
             | Command::UserShell { reply, .. }
