@@ -1,7 +1,7 @@
 //! OpenAI's official Python SDK (PyPI `openai-codex==0.163.0`) driving the real `weft` binary:
 //! runs `tests/python_sdk/smoke.py` (threads, streamed turns, interrupt, resume),
 //! `tests/python_sdk/approvals.py` (the low-level client answering command approvals with
-//! accept and decline) and `tests/python_sdk/threads.py` (name, fork, archive, unarchive, goals)
+//! accept and decline) and `tests/python_sdk/threads.py` (name, steer, fork, archive, unarchive, goals)
 //! against the test build of the binary, offline with the `scripted`
 //! model. The Python comes from `$WEFT_SDK_PYTHON` (default [`DEFAULT_PYTHON`], the venv
 //! `.ci/run` creates); without it or without the SDK the tests print `skipped: …` and pass.
@@ -126,7 +126,7 @@ async fn python_sdk_answers_approvals() {
 }
 
 #[tokio::test]
-async fn python_sdk_thread_flows_name_fork_archive_unarchive_goals() {
+async fn python_sdk_thread_flows_name_steer_fork_archive_unarchive_goals() {
     run_script("threads").await;
 }
 

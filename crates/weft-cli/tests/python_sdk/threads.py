@@ -7,7 +7,9 @@ home and its offline `scripted` model ("Hello from mock. You said: <text>"):
 
     python3 threads.py /path/to/weft
 
-Steps: a thread with one turn; `Thread.set_name` (then `read` shows it); `thread_fork` (the
+Steps: a thread with one turn; `Thread.set_name` (then `read` shows it); `TurnHandle.steer`
+during a streaming turn (the cut response never completes, the model answers the steer);
+`thread_fork` (the
 fork reads back the source's turn, names its source, runs a turn of its own; the source keeps
 one turn); an ephemeral fork without turns in its answer; `thread_archive` (gone from the
 default list, present in `archived=True`); `thread_unarchive` (back, resumable, runs a turn);
@@ -33,7 +35,13 @@ TIMEOUT_S = 60.0
 try:
     from openai_codex import Codex, CodexConfig, __version__ as SDK_VERSION
     from openai_codex.client import CodexClient
-    from openai_codex.generated.v2_all import ThreadGoalStatus, TurnStatus
+    from openai_codex.generated.v2_all import (
+        AgentMessageDeltaNotification,
+        ItemCompletedNotification,
+        ThreadGoalStatus,
+        TurnCompletedNotification,
+        TurnStatus,
+    )
 except ImportError as exc:  # pragma: no cover - environment problem, not a weft failure
     print(f"threads: cannot import the openai-codex SDK ({exc}); see README.md for pip install")
     sys.exit(2)
@@ -75,6 +83,7 @@ class Flows:
         codex = self.codex
         source = self.step("a thread with one turn", lambda: self.one_turn(codex.thread_start(), "first"))
         self.step("thread/name/set", lambda: self.name(source))
+        self.step("turn/steer", lambda: self.steer(source))
         self.step("thread/fork", lambda: self.fork(codex, source))
         self.step("ephemeral fork", lambda: self.ephemeral_fork(codex, source))
         self.step("thread/archive", lambda: self.archive(codex, source))
@@ -92,15 +101,38 @@ class Flows:
         read = thread.read()
         expect(read.thread.name == "Parser work", f"thread/read name {read.thread.name!r}")
 
+    def steer(self, thread) -> None:
+        # The scripted model streams 20 deltas 250 ms apart for a prompt containing SLOW; the
+        # steer at the first delta cuts that response and the model answers the steer.
+        handle = thread.turn("SLOW please")
+        steered = False
+        texts: list[str] = []
+        status = None
+        for event in handle.stream():
+            payload = event.payload
+            if isinstance(payload, AgentMessageDeltaNotification) and not steered:
+                answer = handle.steer("steered instead")
+                expect(answer.turn_id == handle.id, f"turn/steer answered {answer!r}")
+                steered = True
+            if isinstance(payload, ItemCompletedNotification):
+                item = payload.item.root if hasattr(payload.item, "root") else payload.item
+                if getattr(item, "type", None) == "agentMessage":
+                    texts.append(item.text)
+            if isinstance(payload, TurnCompletedNotification):
+                status = payload.turn.status
+        expect(steered, "no delta arrived before the turn ended")
+        expect(status == TurnStatus.completed, f"steered turn ended {status!r}")
+        expect(texts == [hello("steered instead")], f"agent messages {texts!r}")
+
     def fork(self, codex: Codex, source) -> None:
         fork = codex.thread_fork(source.id)
         expect(fork.id != source.id, "the fork has the source's id")
         read = fork.read(include_turns=True)
         expect(read.thread.forked_from_id == source.id, f"forkedFromId {read.thread.forked_from_id!r}")
-        expect(len(read.thread.turns) == 1, f"the fork has {len(read.thread.turns)} turns, expected 1")
+        expect(len(read.thread.turns) == 2, f"the fork has {len(read.thread.turns)} turns, expected 2")
         self.one_turn(fork, "on the fork")
-        expect(len(fork.read(include_turns=True).thread.turns) == 2, "the fork's own turn is missing")
-        expect(len(source.read(include_turns=True).thread.turns) == 1, "the source changed")
+        expect(len(fork.read(include_turns=True).thread.turns) == 3, "the fork's own turn is missing")
+        expect(len(source.read(include_turns=True).thread.turns) == 2, "the source changed")
         print(f"  fork {fork.id} of {source.id}")
 
     def ephemeral_fork(self, codex: Codex, source) -> None:
@@ -124,7 +156,7 @@ class Flows:
         expect(source.id in listed, f"unarchived thread not listed: {listed}")
         resumed = codex.thread_resume(source.id)
         self.one_turn(resumed, "after unarchive")
-        expect(len(resumed.read(include_turns=True).thread.turns) == 2, "history lost across archive")
+        expect(len(resumed.read(include_turns=True).thread.turns) == 3, "history lost across archive")
 
     def goals(self, thread_id: str) -> None:
         # The high-level `Codex` of this SDK version exposes goals only as logical goal turns,
