@@ -154,6 +154,28 @@ impl Persistence {
         .await?
     }
 
+    /// Deletes a thread's rollout and its index row (`thread/delete`); the folder entry is
+    /// fsynced so the deletion survives a power loss once this returns.
+    pub(crate) async fn delete_rollout(&self, id: ThreadId, path: PathBuf) -> Result<(), String> {
+        self.with_index(move |index| {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => return Err(err.to_string()),
+            }
+            if let Some(folder) = path.parent() {
+                std::fs::File::open(folder)
+                    .and_then(|folder| folder.sync_all())
+                    .map_err(|err| err.to_string())?;
+            }
+            index
+                .remove(id.uuid())
+                .map(|_| ())
+                .map_err(|err| err.to_string())
+        })
+        .await?
+    }
+
     /// Records a user-set name: appended (fsynced) to `session_index.jsonl`, then set on the
     /// index row if the thread has one.
     pub(crate) async fn set_name(&self, id: ThreadId, name: String) -> Result<(), String> {

@@ -2,7 +2,8 @@
 //! `thread/archive` and `thread/unarchive` (protocol.md §3, lifecycle.md R20: the rollout moves
 //! between `sessions/` and `archived_sessions/`; a loaded thread is unloaded first) and
 //! `thread/name/set` (the name goes to `session_index.jsonl`, shared with the reference, and
-//! the index; a loaded thread's actor takes it and announces it).
+//! the index; a loaded thread's actor takes it and announces it), and `thread/delete` (a loaded
+//! thread is unloaded first; the rollout and its index row go).
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -115,6 +116,46 @@ impl Core {
             .await
             .map_err(|err| RpcError::internal(format!("failed to set thread name: {err}")))?;
         Ok((id, name))
+    }
+
+    /// `thread/delete`: unload the thread if it is loaded (R20: no `thread/closed`), delete its
+    /// rollout (active or archived) and index row, answer `{}`, then broadcast `thread/deleted`.
+    pub async fn thread_delete(&self, params: Value, reply: Reply) {
+        match self.delete(params).await {
+            Ok(id) => {
+                reply.send(Ok(json!({})));
+                self.services().clients.broadcast(&std::sync::Arc::new(
+                    ServerNotification::ThreadDeleted(ThreadIdNotification {
+                        thread_id: id.to_string(),
+                    }),
+                ));
+            }
+            Err(err) => reply.send::<()>(Err(err)),
+        }
+    }
+
+    async fn delete(&self, params: Value) -> Result<ThreadId, RpcError> {
+        let params: ThreadIdParams = serde_json::from_value(params)
+            .map_err(|err| RpcError::unparsable_request(&err.to_string()))?;
+        let id =
+            ThreadId::parse(&params.thread_id).map_err(|err| RpcError::invalid_thread_id(&err))?;
+        let _permit = self.thread_list_permit().await?;
+        let services = self.services();
+        let failed = |err: String| RpcError::internal(format!("failed to delete thread: {err}"));
+        let row = services.persistence.find(id).await.map_err(failed)?;
+        let loaded = services.registry.handle(id).is_some();
+        if row.is_none() && !loaded {
+            return Err(RpcError::no_rollout_found(&id.to_string()));
+        }
+        self.unload(id).await;
+        if let Some(row) = row {
+            services
+                .persistence
+                .delete_rollout(id, row.rollout_path)
+                .await
+                .map_err(failed)?;
+        }
+        Ok(id)
     }
 
     async fn archive(&self, params: Value) -> Result<ThreadId, RpcError> {

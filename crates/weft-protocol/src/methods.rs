@@ -73,7 +73,7 @@ pub enum ClientRequest {
     /// `thread/archive` (implemented).
     #[serde(rename = "thread/archive")]
     ThreadArchive(serde_json::Value),
-    /// `thread/delete` (known, answered `not supported yet`).
+    /// `thread/delete` (implemented).
     #[serde(rename = "thread/delete")]
     ThreadDelete(serde_json::Value),
     /// `thread/unsubscribe` (implemented).

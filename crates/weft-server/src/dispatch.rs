@@ -71,6 +71,7 @@ pub(crate) async fn handle(core: &Core, sink: &ClientSink, request: ClientReques
         ClientRequest::ThreadLoadedList(params) => answer(reply, core.thread_loaded_list(&params)),
         ClientRequest::ThreadArchive(params) => core.thread_archive(params, reply).await,
         ClientRequest::ThreadUnarchive(params) => core.thread_unarchive(params, reply).await,
+        ClientRequest::ThreadDelete(params) => core.thread_delete(params, reply).await,
         ClientRequest::ThreadNameSet(params) => core.thread_name_set(params, reply).await,
         ClientRequest::ThreadFork(params) => core.thread_fork(sink, params, reply).await,
         ClientRequest::ThreadGoalSet(params) => core.thread_goal_set(params, reply).await,

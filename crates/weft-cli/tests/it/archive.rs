@@ -298,3 +298,51 @@ async fn r33_archive_and_resume_race_without_half_moved_rollouts() {
     }
     assert_eq!(resumed + refused, ROUNDS);
 }
+
+#[tokio::test]
+async fn r20_delete_of_a_loaded_thread_unloads_it_and_removes_its_rollout() {
+    let mut harness = Harness::start().await;
+    let mut owner = harness.connect().await;
+    let mut watcher = harness.connect().await;
+    let thread_id = start_thread(&mut owner, json!({})).await;
+    run_turn(&mut owner, &thread_id, "hello").await;
+    let read = owner
+        .call_ok("thread/read", json!({"threadId": thread_id}))
+        .await;
+    let path = std::path::PathBuf::from(read["thread"]["path"].as_str().expect("path"));
+    assert!(path.exists());
+
+    let (response, before) = owner
+        .call("thread/delete", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(response["result"], json!({}));
+    assert_eq!(
+        before.last().expect("status change")["params"],
+        json!({"threadId": thread_id, "status": {"type": "notLoaded"}})
+    );
+    let (deleted, _) = owner.wait_for("thread/deleted").await;
+    assert_eq!(deleted["params"], json!({"threadId": thread_id}));
+    let (_, seen) = watcher.wait_for("thread/deleted").await;
+    assert!(!methods(&seen).contains(&"thread/closed".to_owned()));
+    assert!(!path.exists(), "the rollout is gone");
+    assert_eq!(loaded(&mut owner).await, json!([]));
+    assert!(!list(&mut owner, false).await.contains(&thread_id));
+    let (response, _) = owner
+        .call("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(
+        response["error"]["message"],
+        format!("no rollout found for thread id {thread_id}")
+    );
+    // Gone for good: a restart (index rebuilt from the folders) does not bring it back.
+    harness.restart();
+    let mut client = harness.connect().await;
+    assert!(!list(&mut client, false).await.contains(&thread_id));
+    let (response, _) = client
+        .call("thread/delete", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(
+        response["error"]["message"],
+        format!("no rollout found for thread id {thread_id}")
+    );
+}

@@ -38,6 +38,9 @@ pub enum ServerNotification {
     /// An archived thread was restored (after the `thread/unarchive` answer).
     #[serde(rename = "thread/unarchived")]
     ThreadUnarchived(ThreadIdNotification),
+    /// A thread and its rollout were deleted (after the `thread/delete` answer).
+    #[serde(rename = "thread/deleted")]
+    ThreadDeleted(ThreadIdNotification),
     /// A thread was renamed (after the `thread/name/set` answer).
     #[serde(rename = "thread/name/updated")]
     ThreadNameUpdated(ThreadNameUpdatedNotification),
@@ -109,6 +112,7 @@ impl ServerNotification {
             Self::ThreadClosed(_) => "thread/closed",
             Self::ThreadArchived(_) => "thread/archived",
             Self::ThreadUnarchived(_) => "thread/unarchived",
+            Self::ThreadDeleted(_) => "thread/deleted",
             Self::ThreadNameUpdated(_) => "thread/name/updated",
             Self::ThreadGoalUpdated(_) => "thread/goal/updated",
             Self::ThreadGoalCleared(_) => "thread/goal/cleared",

@@ -233,6 +233,9 @@ fn thread_notifications() -> Vec<ServerNotification> {
         ServerNotification::ThreadUnarchived(ThreadIdNotification {
             thread_id: thread_id(),
         }),
+        ServerNotification::ThreadDeleted(ThreadIdNotification {
+            thread_id: thread_id(),
+        }),
         ServerNotification::ThreadNameUpdated(ThreadNameUpdatedNotification {
             thread_id: thread_id(),
             thread_name: Some("Refactor the parser".to_owned()),
