@@ -177,3 +177,37 @@ async fn an_experimental_connection_may_use_the_granular_policy() {
         "{result}"
     );
 }
+
+#[tokio::test]
+async fn r10_raw_items_only_for_flagged_threads_and_experimental_connections() {
+    let harness = Harness::start().await;
+    let mut client = connect(&harness, true).await;
+    // rawResponseItem/completed is not in the stable schema bundle.
+    client.validate = false;
+    let flagged = start_thread(&mut client, json!({"experimentalRawEvents": true})).await;
+    let plain = start_thread(&mut client, json!({})).await;
+    let raw_of = |messages: &[Value]| -> Vec<Value> {
+        messages
+            .iter()
+            .filter(|message| message["method"] == "rawResponseItem/completed")
+            .map(|message| message["params"].clone())
+            .collect()
+    };
+    let messages = crate::harness::run_turn(&mut client, &flagged, "hello").await;
+    let raw = raw_of(&messages);
+    assert_eq!(raw.len(), 1, "{messages:?}");
+    assert_eq!(raw[0]["threadId"], flagged.as_str());
+    assert_eq!(raw[0]["item"]["type"], "message");
+    assert_eq!(raw[0]["item"]["role"], "assistant");
+    let messages = crate::harness::run_turn(&mut client, &plain, "hello").await;
+    assert!(raw_of(&messages).is_empty(), "no flag, no raw items");
+
+    // A subscriber without experimentalApi never sees them.
+    let mut stable = connect(&harness, false).await;
+    stable
+        .call_ok("thread/resume", json!({"threadId": flagged}))
+        .await;
+    crate::harness::run_turn(&mut client, &flagged, "again").await;
+    let (_, messages) = stable.wait_for("turn/completed").await;
+    assert!(raw_of(&messages).is_empty(), "{messages:?}");
+}

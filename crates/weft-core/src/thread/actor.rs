@@ -523,6 +523,17 @@ impl Actor {
         self.maybe_continue_goal();
     }
 
+    /// R10: one raw model item to the subscribers (`rawResponseItem/completed`).
+    fn emit_raw(&mut self, turn_id: &str, item: Value) {
+        self.emit(ServerNotification::RawResponseItemCompleted(
+            weft_protocol::v2::RawResponseItemCompletedNotification {
+                thread_id: self.state.meta.id.to_string(),
+                turn_id: turn_id.to_owned(),
+                item,
+            },
+        ));
+    }
+
     fn emit(&mut self, notification: ServerNotification) {
         let notification = Arc::new(notification);
         self.subscribers
@@ -632,7 +643,11 @@ impl Actor {
                 item,
                 response_item,
             } => {
+                let raw = response_item.clone().filter(|_| self.state.raw_events);
                 self.complete_item(item, response_item);
+                if let Some(raw) = raw {
+                    self.emit_raw(&turn_id, raw);
+                }
             }
             TurnEvent::ServerRequest { announce, outgoing } => {
                 self.send_server_request(announce, outgoing);
@@ -640,6 +655,14 @@ impl Actor {
             TurnEvent::HistoryItems(items) => {
                 for item in items {
                     self.record(kind::RESPONSE_ITEM, item.clone());
+                    // The model's own calls are raw output; their outputs are not.
+                    let is_call = item
+                        .get("type")
+                        .and_then(Value::as_str)
+                        .is_some_and(|kind| kind.ends_with("_call"));
+                    if self.state.raw_events && is_call {
+                        self.emit_raw(&turn_id, item.clone());
+                    }
                     self.state.history.push(item);
                 }
             }

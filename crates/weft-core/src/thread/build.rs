@@ -107,6 +107,7 @@ pub(crate) fn new_thread(
         usage: None,
         system_error: false,
         resumed: false,
+        raw_events: params.experimental_raw_events == Some(true),
         goal: None,
     })
 }
@@ -223,6 +224,7 @@ pub(crate) fn from_rollout(
         usage,
         system_error: false,
         resumed: true,
+        raw_events: false,
         goal,
     }
 }

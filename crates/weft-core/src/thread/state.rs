@@ -63,6 +63,10 @@ pub(crate) struct ThreadState {
     pub system_error: bool,
     /// A resumed thread: the first request says `cold_resume`.
     pub resumed: bool,
+    /// `experimentalRawEvents` at `thread/start` (R10): the model's raw items go to the
+    /// subscribers as `rawResponseItem/completed` (the connection writer keeps them from
+    /// connections without `experimentalApi`). A runtime flag, not stored.
+    pub raw_events: bool,
     /// The thread's goal (R35); its truth is the rollout's last goal line, which every change
     /// is recorded in before it is announced. Always `None` for an ephemeral thread.
     pub goal: Option<ThreadGoal>,

@@ -32,12 +32,13 @@ pub use item::{
 };
 pub use notifications::{
     ConfigWarningNotification, ErrorNotification, ItemCompletedNotification, ItemDeltaNotification,
-    ItemStartedNotification, ReasoningSummaryPartAddedNotification,
-    ReasoningSummaryTextDeltaNotification, ReasoningTextDeltaNotification, ServerNotification,
-    ServerRequestResolvedNotification, ThreadIdNotification, ThreadNameUpdatedNotification,
-    ThreadStartedNotification, ThreadStatusChangedNotification,
-    ThreadTokenUsageUpdatedNotification, TurnDiffUpdatedNotification, TurnNotification,
-    TurnPlanStep, TurnPlanStepStatus, TurnPlanUpdatedNotification, WarningNotification,
+    ItemStartedNotification, RawResponseItemCompletedNotification,
+    ReasoningSummaryPartAddedNotification, ReasoningSummaryTextDeltaNotification,
+    ReasoningTextDeltaNotification, ServerNotification, ServerRequestResolvedNotification,
+    ThreadIdNotification, ThreadNameUpdatedNotification, ThreadStartedNotification,
+    ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
+    TurnDiffUpdatedNotification, TurnNotification, TurnPlanStep, TurnPlanStepStatus,
+    TurnPlanUpdatedNotification, WarningNotification,
 };
 pub use requests::{
     ConfigReadParams, ConfigReadResponse, CwdFilter, Model, ModelListParams, ModelListResponse,

@@ -38,6 +38,11 @@ pub enum ServerNotification {
     /// An archived thread was restored (after the `thread/unarchive` answer).
     #[serde(rename = "thread/unarchived")]
     ThreadUnarchived(ThreadIdNotification),
+    /// Experimental (`experimentalApi` connections of threads started with
+    /// `experimentalRawEvents`): one item of the model's output as the model sent it.
+    #[serde(rename = "rawResponseItem/completed")]
+    #[schemars(skip)]
+    RawResponseItemCompleted(RawResponseItemCompletedNotification),
     /// A thread and its rollout were deleted (after the `thread/delete` answer).
     #[serde(rename = "thread/deleted")]
     ThreadDeleted(ThreadIdNotification),
@@ -113,6 +118,7 @@ impl ServerNotification {
             Self::ThreadArchived(_) => "thread/archived",
             Self::ThreadUnarchived(_) => "thread/unarchived",
             Self::ThreadDeleted(_) => "thread/deleted",
+            Self::RawResponseItemCompleted(_) => "rawResponseItem/completed",
             Self::ThreadNameUpdated(_) => "thread/name/updated",
             Self::ThreadGoalUpdated(_) => "thread/goal/updated",
             Self::ThreadGoalCleared(_) => "thread/goal/cleared",
@@ -146,6 +152,18 @@ impl ServerNotification {
             .map(serde_json::Value::take)
             .unwrap_or_default())
     }
+}
+
+/// `rawResponseItem/completed` params (experimental).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RawResponseItemCompletedNotification {
+    /// The thread.
+    pub thread_id: String,
+    /// The turn.
+    pub turn_id: String,
+    /// The Responses API item, untouched.
+    pub item: serde_json::Value,
 }
 
 /// `thread/name/updated` params.

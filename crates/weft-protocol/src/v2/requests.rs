@@ -72,6 +72,12 @@ pub struct ThreadStartParams {
     /// Analytics classification.
     #[serde(default)]
     pub thread_source: Option<String>,
+    /// Experimental (`experimentalApi` only): send the model's raw items as
+    /// `rawResponseItem/completed` to this thread's subscribers (lifecycle.md R10). Left out of
+    /// the stable schema, as the reference leaves it out.
+    #[serde(default)]
+    #[schemars(skip)]
+    pub experimental_raw_events: Option<bool>,
 }
 
 /// `thread/start` result; `thread/resume` shares most of it.
