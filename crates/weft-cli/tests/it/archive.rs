@@ -143,7 +143,7 @@ async fn archive_needs_a_rollout_and_unarchive_an_archived_thread() {
 #[tokio::test]
 async fn r20_archive_interrupts_a_waiting_turn_and_drops_its_question() {
     let harness = Harness::start().await;
-    let mut owner = harness.connect().await;
+    let mut owner = harness.connect_experimental().await;
     let (thread_id, _request, _) = ask_question(&harness, &mut owner).await;
     let mut other = harness.connect().await;
     other

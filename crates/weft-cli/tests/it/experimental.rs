@@ -211,3 +211,24 @@ async fn r10_raw_items_only_for_flagged_threads_and_experimental_connections() {
     let (_, messages) = stable.wait_for("turn/completed").await;
     assert!(raw_of(&messages).is_empty(), "{messages:?}");
 }
+
+#[tokio::test]
+async fn plan_mode_is_experimental() {
+    let harness = Harness::start().await;
+    let mut client = connect(&harness, false).await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    let (response, _) = client
+        .call(
+            "turn/start",
+            json!({
+                "threadId": thread_id,
+                "input": [{"type": "text", "text": "plan it"}],
+                "collaborationMode": {"mode": "plan", "settings": {"model": "gpt-5.2-codex"}},
+            }),
+        )
+        .await;
+    assert_eq!(
+        response["error"],
+        gate_error("turn/start.collaborationMode")
+    );
+}

@@ -585,7 +585,7 @@ async fn r27_r35_a_cold_resume_continues_an_active_goal_only_after_the_snapshot(
 #[tokio::test]
 async fn r25_r27_rejoin_gets_response_usage_goal_snapshot_then_the_replayed_request() {
     let harness = Harness::start().await;
-    let mut owner = harness.connect().await;
+    let mut owner = harness.connect_experimental().await;
     let (thread_id, request, _) = crate::server_requests::ask_question(&harness, &mut owner).await;
     let (goal, _) = set_goal(
         &mut owner,

@@ -111,6 +111,23 @@ impl Harness {
         client.initialize("weft-test").await;
         client
     }
+
+    /// A new connection initialised with `capabilities.experimentalApi`, as the Codex TUI and
+    /// the Python SDK do: needed for Plan mode (`turn/start.collaborationMode` is experimental).
+    pub(crate) async fn connect_experimental(&self) -> Client {
+        let mut client = self.connect_raw();
+        client
+            .call_ok(
+                "initialize",
+                serde_json::json!({
+                    "clientInfo": {"name": "weft-test", "version": "1.0.0"},
+                    "capabilities": {"experimentalApi": true},
+                }),
+            )
+            .await;
+        client.notify("initialized").await;
+        client
+    }
 }
 
 /// Starts a thread in `cwd` (the home) and returns its id.

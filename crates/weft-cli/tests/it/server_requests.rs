@@ -78,7 +78,7 @@ async fn request_user_input_outside_plan_mode_is_refused_with_the_reference_text
 #[tokio::test]
 async fn r29_r30_user_input_round_trip_in_plan_mode() {
     let harness = Harness::start().await;
-    let mut client = harness.connect().await;
+    let mut client = harness.connect_experimental().await;
     let (thread_id, request, before) = ask_question(&harness, &mut client).await;
     assert_eq!(request["id"], 0, "server request ids start at 0");
     let params = &request["params"];
@@ -130,7 +130,7 @@ async fn r29_r30_user_input_round_trip_in_plan_mode() {
 #[tokio::test]
 async fn r30_r32_first_answer_wins_and_a_rejoining_client_gets_the_replay() {
     let harness = Harness::start().await;
-    let mut first = harness.connect().await;
+    let mut first = harness.connect_experimental().await;
     let (thread_id, request, _) = ask_question(&harness, &mut first).await;
 
     let mut second = harness.connect().await;
@@ -182,7 +182,7 @@ async fn r30_r32_first_answer_wins_and_a_rejoining_client_gets_the_replay() {
 #[tokio::test]
 async fn r31_interrupt_clears_the_pending_request_and_a_late_answer_changes_nothing() {
     let harness = Harness::start().await;
-    let mut client = harness.connect().await;
+    let mut client = harness.connect_experimental().await;
     let (thread_id, request, before) = ask_question(&harness, &mut client).await;
     let turn_id = before
         .iter()
@@ -231,7 +231,7 @@ async fn r31_interrupt_clears_the_pending_request_and_a_late_answer_changes_noth
 #[tokio::test]
 async fn r30_error_reply_tells_the_model_the_request_failed() {
     let harness = Harness::start().await;
-    let mut client = harness.connect().await;
+    let mut client = harness.connect_experimental().await;
     let (_thread_id, request, _) = ask_question(&harness, &mut client).await;
     client
         .answer_error(&request["id"], -32000, "dialog crashed")
@@ -261,7 +261,7 @@ async fn answers_to_unknown_ids_are_ignored_without_a_reply() {
 #[tokio::test]
 async fn r4_a_question_outlives_the_connection_that_was_asked() {
     let harness = Harness::start().await;
-    let mut first = harness.connect().await;
+    let mut first = harness.connect_experimental().await;
     let (thread_id, request, _) = ask_question(&harness, &mut first).await;
     // A goes away mid-question: the thread keeps running and the question stays pending.
     first.close_input().await;

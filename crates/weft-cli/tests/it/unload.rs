@@ -128,7 +128,7 @@ async fn r12_a_subscriber_that_comes_and_goes_restarts_the_clock() {
 #[tokio::test]
 async fn r12_a_pending_request_keeps_the_thread_then_the_turn_end_starts_the_clock() {
     let harness = Harness::start().await;
-    let mut client = harness.connect().await;
+    let mut client = harness.connect_experimental().await;
     let (thread_id, _request, before) = ask_question(&harness, &mut client).await;
     let turn_id = before
         .iter()

@@ -540,7 +540,14 @@ async fn r1_r4_two_websocket_clients_share_a_thread_and_hand_over_a_question() {
     ));
     let server = start_with(mock, &[]).await;
     let mut first = WsClient::connect(server.addr, None).await;
-    first.initialize("ws-first").await;
+    // Plan mode (`collaborationMode`) is experimental: the client opts in, as the TUI does.
+    first
+        .call_ok(
+            "initialize",
+            json!({"clientInfo": {"name": "ws-first", "version": "1"}, "capabilities": {"experimentalApi": true}}),
+        )
+        .await;
+    first.send(&json!({"method": "initialized"})).await;
     let thread = first.call_ok("thread/start", json!({})).await;
     let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
     first

@@ -137,9 +137,6 @@ pub const GRANULAR_APPROVAL_DESCRIPTOR: &str = "askForApproval.granular";
 /// not). weft parses only `approvalPolicy`; the others serde would drop unnoticed, so the gate
 /// reads the raw params.
 ///
-/// FIXME: `turn/start.collaborationMode` is experimental in the reference too, but weft's own
-/// Plan-mode suites send it from connections without `experimentalApi`; gate it once they
-/// initialise with the capability.
 pub const EXPERIMENTAL_PARAMS: &[ExperimentalParam] = &[
     param(
         "thread/start",
@@ -254,6 +251,12 @@ pub const EXPERIMENTAL_PARAMS: &[ExperimentalParam] = &[
         "permissions",
         ExperimentalUse::Present,
         "turn/start.permissions",
+    ),
+    param(
+        "turn/start",
+        "collaborationMode",
+        ExperimentalUse::Present,
+        "turn/start.collaborationMode",
     ),
 ];
 
