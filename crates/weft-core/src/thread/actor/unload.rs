@@ -85,6 +85,8 @@ impl Actor {
         if !self.tear_down().await {
             tracing::warn!("thread {id} shutdown timed out; leaving thread loaded");
             self.services.registry.unmark_closing(id, self.generation);
+            // A full delay before the next attempt, not a retry on every pass of the loop.
+            self.idle = IdleClock::default();
             return false;
         }
         // R18: complete. The mark goes with the entry, before `thread/closed` leaves, so a client
