@@ -11,13 +11,16 @@ const UNKNOWN_THREAD: &str = "00000000-0000-0000-0000-000000000000";
 
 /// A connection initialised with the given `experimentalApi` capability.
 async fn connect(harness: &Harness, experimental_api: bool) -> Client {
+    if experimental_api {
+        return harness.connect_experimental().await;
+    }
     let mut client = harness.connect_raw();
     client
         .call_ok(
             "initialize",
             json!({
                 "clientInfo": {"name": "weft-test", "version": "1.0.0"},
-                "capabilities": {"experimentalApi": experimental_api},
+                "capabilities": {"experimentalApi": false},
             }),
         )
         .await;

@@ -366,17 +366,7 @@ async fn hooks_list_answers_no_hooks_per_cwd() {
 async fn collaboration_modes_and_bedrock_check_have_the_reference_shape() {
     let harness = Harness::start().await;
     let validator = SchemaValidator::reference();
-    let mut client = harness.connect_raw();
-    client
-        .call_ok(
-            "initialize",
-            json!({
-                "clientInfo": {"name": "weft-test", "version": "1.0.0"},
-                "capabilities": {"experimentalApi": true},
-            }),
-        )
-        .await;
-    client.notify("initialized").await;
+    let mut client = harness.connect_experimental().await;
 
     client.validate = false;
     let modes = client.call_ok("collaborationMode/list", json!({})).await;

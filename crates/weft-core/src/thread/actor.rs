@@ -190,14 +190,8 @@ impl Actor {
                 };
                 let thread = self.state.to_wire(self.status(), turns);
                 reply.send(Ok(self.state.start_response(thread)));
-                if include_turns && let Some((usage, turn_id)) = &self.state.usage {
-                    sink.notify(Arc::new(ServerNotification::ThreadTokenUsageUpdated(
-                        ThreadTokenUsageUpdatedNotification {
-                            thread_id: self.state.meta.id.to_string(),
-                            turn_id: turn_id.clone(),
-                            token_usage: *usage,
-                        },
-                    )));
+                if include_turns {
+                    self.send_usage(&sink);
                 }
                 let thread = self.state.to_wire(self.status(), Vec::new());
                 self.broadcast(ServerNotification::ThreadStarted(
@@ -504,14 +498,8 @@ impl Actor {
         self.subscribers.insert(sink.id(), sink.clone());
         let response = self.serialized_resume_response(include_turns);
         reply.sink.reply(reply.to, response);
-        if include_turns && let Some((usage, turn_id)) = &self.state.usage {
-            sink.notify(Arc::new(ServerNotification::ThreadTokenUsageUpdated(
-                ThreadTokenUsageUpdatedNotification {
-                    thread_id: self.state.meta.id.to_string(),
-                    turn_id: turn_id.clone(),
-                    token_usage: *usage,
-                },
-            )));
+        if include_turns {
+            self.send_usage(&sink);
         }
         // R27: the goal snapshot, a broadcast.
         self.goal_snapshot();
@@ -521,6 +509,20 @@ impl Actor {
         }
         // R25 (4): only now may an active goal continue the thread.
         self.maybe_continue_goal();
+    }
+
+    /// The thread's token usage to one client (after a resume or fork answer, R25 step 1), when
+    /// some turn has reported usage.
+    fn send_usage(&self, sink: &ClientSink) {
+        if let Some((usage, turn_id)) = &self.state.usage {
+            sink.notify(Arc::new(ServerNotification::ThreadTokenUsageUpdated(
+                ThreadTokenUsageUpdatedNotification {
+                    thread_id: self.state.meta.id.to_string(),
+                    turn_id: turn_id.clone(),
+                    token_usage: *usage,
+                },
+            )));
+        }
     }
 
     /// R10: one raw model item to the subscribers (`rawResponseItem/completed`).
