@@ -108,3 +108,26 @@ async fn a_finished_load_is_loaded_for_its_waiters() {
     assert!(matches!(registry.begin_load(id), Err(Busy::Loaded)));
     assert!(registry.remove(id, generation));
 }
+
+#[test]
+fn r6_a_refused_registration_leaves_no_phantom_thread() {
+    let registry = Registry::default();
+    let mut held = Vec::new();
+    for _ in 0..crate::limits::LOADED_THREADS_MAX {
+        let (handle, commands) = handle(ThreadId::new());
+        registry.insert(&handle).expect("room");
+        held.push((handle, commands));
+    }
+    // Full: a new thread is refused before anything is started or subscribed, so there is
+    // nothing to roll back and nothing keeps the registry from shrinking.
+    let id = ThreadId::new();
+    let (handle, _commands) = handle(id);
+    let refused = registry.insert(&handle);
+    assert!(refused.is_err());
+    assert_eq!(registry.send(id, gone()), Err(SendRefused::NotLoaded));
+    assert!(matches!(registry.begin_load(id), Err(Busy::Full)));
+    assert_eq!(
+        registry.loaded_ids().len(),
+        crate::limits::LOADED_THREADS_MAX
+    );
+}
