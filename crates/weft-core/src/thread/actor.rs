@@ -64,7 +64,13 @@ pub(super) fn spawn(
         goal_continuations: 0,
         services,
     };
-    tokio::spawn(actor.run(commands, origin));
+    // Instrumented, not entered inside: a guard held across awaits would leak the span into
+    // other tasks on the same worker thread.
+    let span = tracing::info_span!("thread", thread_id = %actor.state.meta.id);
+    tokio::spawn(tracing::Instrument::instrument(
+        actor.run(commands, origin),
+        span,
+    ));
 }
 
 struct ActiveTurn {
@@ -126,9 +132,6 @@ impl Actor {
     /// The loop (R8): commands first, then the running turn's events, then the unload
     /// deadline; each handled completely before the next.
     async fn run(mut self, mut commands: mpsc::Receiver<Command>, origin: Origin) {
-        let thread_id = self.state.meta.id;
-        let span = tracing::info_span!("thread", thread_id = %thread_id);
-        let _entered = span.enter();
         self.announce(origin);
         loop {
             let subscribers = self.live_subscribers();

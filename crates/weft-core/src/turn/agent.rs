@@ -54,16 +54,19 @@ pub struct TurnInput {
 /// Spawns the turn task.
 pub(crate) fn spawn(services: &ThreadServices, input: TurnInput) {
     let services = services.clone();
+    // Instrumented, not entered inside: a guard held across awaits would leak the span into
+    // other tasks on the same worker thread. The thread's span (current here, in the actor) is
+    // its parent.
     let span = tracing::info_span!("turn", turn_id = %input.turn_id);
-    tokio::spawn(async move {
-        let _entered = span.enter();
+    let task = async move {
         let events = input.events.clone();
         let cancel = input.cancel.clone();
         let outcome = run(&services, input).await;
         // The actor drains events until Finished, so this send only waits for room.
         let _ = events.send(TurnEvent::Finished(outcome)).await;
         drop(cancel);
-    });
+    };
+    tokio::spawn(tracing::Instrument::instrument(task, span));
 }
 
 /// The next steer, or never (no steering for this turn, or its sender is gone).
