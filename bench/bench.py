@@ -40,6 +40,7 @@ import random
 import re
 import select
 import shutil
+import socket
 import signal
 import statistics
 import subprocess
@@ -49,6 +50,8 @@ import threading
 import time
 import urllib.request
 import uuid
+
+from ws_client import WsConnection, WsError
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -334,7 +337,8 @@ def vm_kb(pid: int, key: str) -> int:
 class RpcServer:
     """One app-server process spoken to over stdio."""
 
-    def __init__(self, spec: ServerSpec, home: Path, cwd: Path, log_path: Path, env_extra: dict | None = None):
+    def __init__(self, spec: ServerSpec, home: Path, cwd: Path, log_path: Path, env_extra: dict | None = None,
+                 args_extra: list[str] | None = None):
         self.spec = spec
         self.log_file = open(log_path, "ab")
         self._cond = threading.Condition()
@@ -346,7 +350,7 @@ class RpcServer:
         self._next_id = 1
         self.t_spawn = time.monotonic()
         self.proc = subprocess.Popen(
-            spec.argv(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log_file,
+            spec.argv() + (args_extra or []), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log_file,
             env={**spec.env(home), **(env_extra or {})}, cwd=str(cwd), start_new_session=True,
         )
         _LIVE.add(self.proc)
@@ -739,8 +743,9 @@ class Run:
         self.note(str(err))
         log(f"  {self.spec.name}: FAILED: {err}")
 
-    def spawn(self, home: Path, cwd: Path, tag: str, env_extra: dict | None = None) -> RpcServer:
-        srv = RpcServer(self.spec, home, cwd, self.logdir / f"{tag}.stderr.log", env_extra)
+    def spawn(self, home: Path, cwd: Path, tag: str, env_extra: dict | None = None,
+              args_extra: list[str] | None = None) -> RpcServer:
+        srv = RpcServer(self.spec, home, cwd, self.logdir / f"{tag}.stderr.log", env_extra, args_extra)
         self.servers.append((self.current, tag, srv))
         return srv
 
@@ -1053,6 +1058,99 @@ class Run:
         res, _, _ = srv.request("thread/loaded/list", {}, timeout=60)
         if res.get("data"):
             self.note(f"{len(res['data'])} threads still loaded after {len(tids)} thread/closed")
+
+    # -- 9. notification fan-out over websockets (issue 13) -----------------------------------------
+    def fanout(self) -> None:
+        """One thread, S subscribers on their own websocket connections (`--listen ws://`), T
+        turns run by one of them. For each notification of those turns, every subscriber's
+        receive time minus the first subscriber's: the fan-out delay, p50 and p99 over all
+        (subscriber, notification) pairs, plus the server's RSS with the S connections."""
+        subs = self.cfg["fanout_subscribers"]
+        turns = self.cfg["fanout_turns"]
+        rows = {
+            "p50": ("fanout_p50_ms", f"notification fan-out delay, {subs} websocket subscribers (p50)"),
+            "p99": ("fanout_p99_ms", f"notification fan-out delay, {subs} websocket subscribers (p99)"),
+            "rss": ("fanout_rss_mb", f"RSS with {subs} websocket subscribers on one thread"),
+        }
+        tmp = mktemp(f"{self.spec.name}-fanout")
+        conns: list[WsConnection] = []
+        srv = None
+        try:
+            home = make_home(tmp, self.spec, self.mock)
+            work = tmp / "work"
+            work.mkdir()
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            srv = self.spawn(home, work, "fanout", args_extra=["--listen", f"ws://127.0.0.1:{port}"])
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    owner = WsConnection("127.0.0.1", port)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise BenchError(f"{self.spec.name}: websocket listener not up within 60s")
+                    time.sleep(0.05)
+            conns.append(owner)
+            owner.initialize("bench-owner")
+            tid = owner.request("thread/start", {"cwd": str(work)})["thread"]["id"]
+
+            def one_turn(text: str) -> None:
+                start = owner.count()
+                turn = owner.request("turn/start", {"threadId": tid, "input": [
+                    {"type": "text", "text": text, "text_elements": []}]})["turn"]["id"]
+                owner.wait(lambda m: m.get("method") == "turn/completed"
+                           and m["params"]["turn"]["id"] == turn, start, 120, "turn/completed")
+
+            one_turn("fan-out warm-up")
+            for i in range(subs - 1):
+                c = WsConnection("127.0.0.1", port)
+                conns.append(c)
+                c.initialize(f"bench-sub-{i}")
+                c.request("thread/resume", {"threadId": tid})
+            time.sleep(0.5)
+            starts = [c.count() for c in conns]
+            for t in range(turns):
+                one_turn(f"fan-out turn {t}")
+            for c, st in zip(conns, starts):
+                c.wait(lambda m: m.get("method") == "turn/completed", st + 0, 120, "turn/completed")
+            # Wait until every subscriber has all the turns' notifications.
+            target = sum(1 for _, m in owner.messages[starts[0]:] if m.get("method") == "turn/completed")
+            for c, st in zip(conns, starts):
+                deadline = time.monotonic() + 120
+                while sum(1 for _, m in c.messages[st:] if m.get("method") == "turn/completed") < target:
+                    if time.monotonic() > deadline:
+                        raise BenchError(f"{self.spec.name}: a subscriber missed turns")
+                    time.sleep(0.01)
+            streams = []
+            for c, st in zip(conns, starts):
+                streams.append([(ts, m) for ts, m in c.messages[st:]
+                                if "method" in m and (m.get("params") or {}).get("threadId") == tid])
+            n = min(len(s_) for s_ in streams)
+            if any(len(s_) != n for s_ in streams):
+                self.note(f"subscribers got different numbers of notifications: "
+                          f"{sorted(set(len(s_) for s_ in streams))}")
+            delays = []
+            for k in range(n):
+                first = min(s_[k][0] for s_ in streams)
+                delays.extend((s_[k][0] - first) * 1000 for s_ in streams)
+            delays.sort()
+            p50 = delays[len(delays) // 2]
+            p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))]
+            rss, _, _ = srv.rss_kb()
+            self.put(rows["p50"][0], rows["p50"][1], "ms", p50, notifications=n, pairs=len(delays))
+            self.put(rows["p99"][0], rows["p99"][1], "ms", p99, max_ms=delays[-1])
+            self.put(rows["rss"][0], rows["rss"][1], "MiB", rss / 1024)
+        except (BenchError, WsError, OSError) as e:
+            self.fail([(k, l, "MiB" if k.endswith("_mb") else "ms") for k, l in rows.values()],
+                      e if isinstance(e, BenchError) else BenchError(str(e)))
+        finally:
+            for c in conns:
+                c.close()
+            if srv:
+                srv.close()
+            rmtemp(tmp)
 
     # -- 7. tool path (issue 12) -------------------------------------------------------------------
     def _turn(self, srv: RpcServer, tid: str, text: str, timeout: float = 120.0, expect_requests: int = 1) -> dict:
@@ -1447,7 +1545,7 @@ def fmt(v, unit: str) -> str:
 
 
 ORDER = ["startup_ms", "thread_start_ms", "turn_overhead_ms", "turn_overhead_late_ms", "rss_idle_mb", "rss_after_",
-         "list_", "resume_", "tools_", "idle_threads_", "idle_thread_kib", "unload_"]
+         "list_", "resume_", "tools_", "idle_threads_", "idle_thread_kib", "unload_", "fanout_"]
 TOOLS_ORDER = [f"tools_{m}_{k}" for m in ("ww", "dfa") for k in ("true_ms", "text_ms", "path_ms")] + \
     ["tools_spawn_bash_ms", "tools_spawn_true_ms", "tools_spawn_bash_realhome_ms"] + \
     [f"tools_{m}_1g_{k}" for m in ("ww", "dfa") for k in ("idle_mb", "peak_mb", "turn_ms", "done_ms")]
@@ -1565,12 +1663,14 @@ def write_benchmarks_md(section: str) -> None:
 FULL = {"startup_runs": 10, "thread_starts": 10, "turns": 100, "turn_window": (1, 20), "late_window": (81, 100),
         "list_sizes": [2_000, 20_000, 50_000], "list_timeout": 600, "resume_turns": 5_000, "resume_runs": 3,
         "resume_timeout": 600, "tool_turns": 12, "spawn_runs": 20,
-        "idle_threads": 10_000, "idle_threads_reference": 1_000, "unload_threads": 500}
+        "idle_threads": 10_000, "idle_threads_reference": 1_000, "unload_threads": 500,
+        "fanout_subscribers": 100, "fanout_turns": 10}
 QUICK = {"startup_runs": 3, "thread_starts": 5, "turns": 20, "turn_window": (1, 20), "late_window": None,
          "list_sizes": [2_000], "list_timeout": 300, "resume_turns": 500, "resume_runs": 1, "resume_timeout": 300,
          "tool_turns": 5, "spawn_runs": 10,
-         "idle_threads": 1_000, "idle_threads_reference": 200, "unload_threads": 100}
-SCENARIOS = ["startup", "session", "list", "resume", "tools", "lifecycle"]
+         "idle_threads": 1_000, "idle_threads_reference": 200, "unload_threads": 100,
+         "fanout_subscribers": 20, "fanout_turns": 3}
+SCENARIOS = ["startup", "session", "list", "resume", "tools", "lifecycle", "fanout"]
 
 
 def find_reference() -> Path | None:
