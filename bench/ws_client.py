@@ -2,8 +2,10 @@
 many-connection scenarios: one JSON-RPC message per text frame, as both servers speak it.
 
 Enough for a benchmark, not a general client: text and close frames, continuation frames,
-answers pings; client frames are masked as the RFC requires. Each connection reads on its own
-thread and stamps every message with `time.monotonic()` when its last byte arrived.
+answers pings; client frames are masked as the RFC requires. One hub thread reads every
+connection (`selectors`), so 100 connections do not mean 100 Python threads fighting over the
+GIL (its 5 ms switch interval would show up as fan-out delay); each message is stamped with the
+`time.monotonic()` of the `recv` that brought its last byte, before it is parsed.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import select
+import selectors
 import socket
 import struct
 import threading
@@ -47,19 +51,12 @@ class WsConnection:
         self.closed = False
         self._next_id = 1
         self._send_lock = threading.Lock()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        self._partial = b""
+        self._stamp = time.monotonic()
+        self.sock.setblocking(False)
+        HUB.add(self)
 
     # -- framing ---------------------------------------------------------------------------------
-    def _recv_exact(self, n: int) -> bytes:
-        while len(self._buf) < n:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError
-            self._buf += chunk
-        out, self._buf = self._buf[:n], self._buf[n:]
-        return out
-
     def _send_frame(self, opcode: int, payload: bytes) -> None:
         header = bytes([0x80 | opcode])
         n = len(payload)
@@ -71,36 +68,50 @@ class WsConnection:
             header += bytes([0x80 | 127]) + struct.pack("!Q", n)
         mask = os.urandom(4)
         masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        data = header + mask + masked
         with self._send_lock:
-            self.sock.sendall(header + mask + masked)
+            while data:
+                try:
+                    sent = self.sock.send(data)
+                    data = data[sent:]
+                except BlockingIOError:
+                    select.select([], [self.sock], [], 1.0)
 
-    def _read(self) -> None:
-        message = b""
-        try:
-            while True:
-                b0, b1 = self._recv_exact(2)
-                fin, opcode, n = b0 & 0x80, b0 & 0x0F, b1 & 0x7F
-                if n == 126:
-                    n = struct.unpack("!H", self._recv_exact(2))[0]
-                elif n == 127:
-                    n = struct.unpack("!Q", self._recv_exact(8))[0]
-                payload = self._recv_exact(n)
-                if opcode == 0x9:
-                    self._send_frame(0xA, payload)
-                    continue
-                if opcode == 0x8:
-                    break
-                if opcode in (0x1, 0x0):
-                    message += payload
-                    if fin:
-                        stamp = time.monotonic()
-                        parsed = json.loads(message)
-                        message = b""
-                        with self._cond:
-                            self.messages.append((stamp, parsed))
-                            self._cond.notify_all()
-        except (EOFError, OSError, ValueError):
-            pass
+    def _on_bytes(self, data: bytes, stamp: float) -> None:
+        """Called by the hub with what one `recv` brought and when."""
+        self._buf += data
+        while True:
+            if len(self._buf) < 2:
+                return
+            b0, b1 = self._buf[0], self._buf[1]
+            n, off = b1 & 0x7F, 2
+            if n == 126:
+                if len(self._buf) < 4:
+                    return
+                n, off = struct.unpack("!H", self._buf[2:4])[0], 4
+            elif n == 127:
+                if len(self._buf) < 10:
+                    return
+                n, off = struct.unpack("!Q", self._buf[2:10])[0], 10
+            if len(self._buf) < off + n:
+                return
+            payload, self._buf = self._buf[off:off + n], self._buf[off + n:]
+            fin, opcode = b0 & 0x80, b0 & 0x0F
+            if opcode == 0x9:
+                self._send_frame(0xA, payload)
+            elif opcode == 0x8:
+                self._mark_closed()
+                return
+            elif opcode in (0x1, 0x0):
+                self._partial += payload
+                if fin:
+                    parsed = json.loads(self._partial)
+                    self._partial = b""
+                    with self._cond:
+                        self.messages.append((stamp, parsed))
+                        self._cond.notify_all()
+
+    def _mark_closed(self) -> None:
         with self._cond:
             self.closed = True
             self._cond.notify_all()
@@ -147,6 +158,7 @@ class WsConnection:
         self.send({"method": "initialized"})
 
     def close(self) -> None:
+        HUB.remove(self)
         try:
             self._send_frame(0x8, b"")
         except OSError:
@@ -155,3 +167,66 @@ class WsConnection:
             self.sock.close()
         except OSError:
             pass
+
+
+class _Hub:
+    """The one reader thread of every connection."""
+
+    def __init__(self) -> None:
+        self._sel = selectors.DefaultSelector()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._sel.register(self._wake_r, selectors.EVENT_READ, None)
+
+    def add(self, conn: WsConnection) -> None:
+        with self._lock:
+            self._sel.register(conn.sock, selectors.EVENT_READ, conn)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True, name="ws-hub")
+                self._thread.start()
+        self._wake_w.send(b"x")
+        if conn._buf:
+            conn._on_bytes(b"", time.monotonic())
+
+    def remove(self, conn: WsConnection) -> None:
+        with self._lock:
+            try:
+                self._sel.unregister(conn.sock)
+            except (KeyError, ValueError):
+                pass
+
+    def _run(self) -> None:
+        while True:
+            # Read every ready socket first, stamping each read, and parse afterwards: parsing
+            # one connection's burst must not delay the stamps of the others.
+            received = []
+            for key, _ in self._sel.select(timeout=0.5):
+                conn = key.data
+                if conn is None:
+                    try:
+                        self._wake_r.recv(4096)
+                    except BlockingIOError:
+                        pass
+                    continue
+                try:
+                    data = conn.sock.recv(262144)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    data = b""
+                received.append((conn, data, time.monotonic()))
+            for conn, data, stamp in received:
+                if not data:
+                    self.remove(conn)
+                    conn._mark_closed()
+                    continue
+                try:
+                    conn._on_bytes(data, stamp)
+                except ValueError:
+                    self.remove(conn)
+                    conn._mark_closed()
+
+
+HUB = _Hub()
