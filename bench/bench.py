@@ -1152,6 +1152,76 @@ class Run:
                 srv.close()
             rmtemp(tmp)
 
+    # -- 10. a subscriber that stops reading (issue 13, R39) ----------------------------------------
+    def slowreader(self) -> None:
+        """One websocket connection runs T turns on a thread while a second, subscribed to the
+        same thread, never reads (its socket buffers fill, then the server's queue for it): the
+        server's RSS before and after, and whether it cut the silent connection off."""
+        turns = self.cfg["slow_reader_turns"]
+        rows = {
+            "before": ("slowreader_before_mb", "RSS before a subscriber stops reading"),
+            "after": (f"slowreader_after_{turns}_mb",
+                      f"RSS after {turns} turns with one subscriber that never reads"),
+        }
+        tmp = mktemp(f"{self.spec.name}-slowreader")
+        conns: list[WsConnection] = []
+        srv = None
+        try:
+            home = make_home(tmp, self.spec, self.mock)
+            work = tmp / "work"
+            work.mkdir()
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            srv = self.spawn(home, work, "slowreader", args_extra=["--listen", f"ws://127.0.0.1:{port}"])
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    owner = WsConnection("127.0.0.1", port)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise BenchError(f"{self.spec.name}: websocket listener not up within 60s")
+                    time.sleep(0.05)
+            conns.append(owner)
+            owner.initialize("bench-owner")
+            tid = owner.request("thread/start", {"cwd": str(work)})["thread"]["id"]
+
+            def one_turn(text: str) -> None:
+                start = owner.count()
+                turn = owner.request("turn/start", {"threadId": tid, "input": [
+                    {"type": "text", "text": text * 40, "text_elements": []}]})["turn"]["id"]
+                owner.wait(lambda m: m.get("method") == "turn/completed"
+                           and m["params"]["turn"]["id"] == turn, start, 120, "turn/completed")
+
+            one_turn("warm-up ")
+            silent = WsConnection("127.0.0.1", port)
+            conns.append(silent)
+            silent.initialize("bench-silent")
+            silent.request("thread/resume", {"threadId": tid})
+            silent.stop_reading()
+            time.sleep(0.5)
+            before, _, _ = srv.rss_kb()
+            self.put(rows["before"][0], rows["before"][1], "MiB", before / 1024)
+            for t in range(turns):
+                one_turn(f"turn {t} of a session one subscriber does not read; ")
+            time.sleep(0.5)
+            after, peak, _ = srv.rss_kb()
+            cut = silent.server_closed()
+            self.put(rows["after"][0], rows["after"][1], "MiB", after / 1024, peak_mb=peak / 1024,
+                     silent_connection_closed_by_server=cut)
+            if not cut:
+                self.note("the server kept the silent connection open")
+        except (BenchError, WsError, OSError) as e:
+            self.fail([(k, l, "MiB") for k, l in rows.values()],
+                      e if isinstance(e, BenchError) else BenchError(str(e)))
+        finally:
+            for c in conns:
+                c.close()
+            if srv:
+                srv.close()
+            rmtemp(tmp)
+
     # -- 7. tool path (issue 12) -------------------------------------------------------------------
     def _turn(self, srv: RpcServer, tid: str, text: str, timeout: float = 120.0, expect_requests: int = 1) -> dict:
         """One turn on thread tid: wall time, mock time, overhead (ms), the model requests inside it,
@@ -1545,7 +1615,8 @@ def fmt(v, unit: str) -> str:
 
 
 ORDER = ["startup_ms", "thread_start_ms", "turn_overhead_ms", "turn_overhead_late_ms", "rss_idle_mb", "rss_after_",
-         "list_", "resume_", "tools_", "idle_threads_", "idle_thread_kib", "unload_", "fanout_"]
+         "list_", "resume_", "tools_", "idle_threads_", "idle_thread_kib", "unload_", "fanout_",
+         "slowreader_"]
 TOOLS_ORDER = [f"tools_{m}_{k}" for m in ("ww", "dfa") for k in ("true_ms", "text_ms", "path_ms")] + \
     ["tools_spawn_bash_ms", "tools_spawn_true_ms", "tools_spawn_bash_realhome_ms"] + \
     [f"tools_{m}_1g_{k}" for m in ("ww", "dfa") for k in ("idle_mb", "peak_mb", "turn_ms", "done_ms")]
@@ -1664,13 +1735,13 @@ FULL = {"startup_runs": 10, "thread_starts": 10, "turns": 100, "turn_window": (1
         "list_sizes": [2_000, 20_000, 50_000], "list_timeout": 600, "resume_turns": 5_000, "resume_runs": 3,
         "resume_timeout": 600, "tool_turns": 12, "spawn_runs": 20,
         "idle_threads": 10_000, "idle_threads_reference": 1_000, "unload_threads": 500,
-        "fanout_subscribers": 100, "fanout_turns": 10}
+        "fanout_subscribers": 100, "fanout_turns": 10, "slow_reader_turns": 100}
 QUICK = {"startup_runs": 3, "thread_starts": 5, "turns": 20, "turn_window": (1, 20), "late_window": None,
          "list_sizes": [2_000], "list_timeout": 300, "resume_turns": 500, "resume_runs": 1, "resume_timeout": 300,
          "tool_turns": 5, "spawn_runs": 10,
          "idle_threads": 1_000, "idle_threads_reference": 200, "unload_threads": 100,
-         "fanout_subscribers": 20, "fanout_turns": 3}
-SCENARIOS = ["startup", "session", "list", "resume", "tools", "lifecycle", "fanout"]
+         "fanout_subscribers": 20, "fanout_turns": 3, "slow_reader_turns": 20}
+SCENARIOS = ["startup", "session", "list", "resume", "tools", "lifecycle", "fanout", "slowreader"]
 
 
 def find_reference() -> Path | None:

@@ -157,6 +157,30 @@ class WsConnection:
                                     "capabilities": {"experimentalApi": True}})
         self.send({"method": "initialized"})
 
+    def stop_reading(self) -> None:
+        """Stops reading (the socket stays open): the server's writes pile up in the kernel's
+        buffers, then in the server's queue for this connection."""
+        HUB.remove(self)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+
+    def server_closed(self) -> bool:
+        """After `stop_reading`: whether the server has closed this connection (reads what is
+        buffered until EOF or nothing more is there)."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.sock], [], [], 0.5)
+            if not ready:
+                return False
+            try:
+                data = self.sock.recv(1 << 20)
+            except BlockingIOError:
+                continue
+            except OSError:
+                return True
+            if not data:
+                return True
+        return False
+
     def close(self) -> None:
         HUB.remove(self)
         try:
