@@ -165,10 +165,19 @@ impl Actor {
             Command::Resume { reply, .. } => {
                 reply.send::<()>(Err(RpcError::thread_closing_resume(&id)));
             }
+            // The name was stored before it was handed to the actor: the rename stands.
+            Command::SetName { name, reply } => {
+                reply.send(Ok(serde_json::json!({})));
+                self.broadcast(ServerNotification::ThreadNameUpdated(
+                    weft_protocol::v2::ThreadNameUpdatedNotification {
+                        thread_id: id,
+                        thread_name: Some(name),
+                    },
+                ));
+            }
             Command::StartTurn { reply, .. }
             | Command::Steer { reply, .. }
             | Command::Interrupt { reply, .. }
-            | Command::SetName { reply, .. }
             | Command::UserShell { reply, .. }
             | Command::Goal { reply, .. } => {
                 reply.send::<()>(Err(RpcError::thread_closing(&id)));
