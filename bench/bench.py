@@ -1059,6 +1059,35 @@ class Run:
         if res.get("data"):
             self.note(f"{len(res['data'])} threads still loaded after {len(tids)} thread/closed")
 
+    def _ws_server(self, tmp: Path, tag: str) -> tuple[RpcServer, int, Path]:
+        """The server on `--listen ws://127.0.0.1:PORT` (a free port), once it accepts."""
+        home = make_home(tmp, self.spec, self.mock)
+        work = tmp / "work"
+        work.mkdir()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        srv = self.spawn(home, work, tag, args_extra=["--listen", f"ws://127.0.0.1:{port}"])
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return srv, port, work
+            except OSError:
+                if time.monotonic() > deadline:
+                    srv.close()
+                    raise BenchError(f"{self.spec.name}: websocket listener not up within 60s")
+                time.sleep(0.05)
+
+    @staticmethod
+    def _ws_turn(owner: WsConnection, tid: str, text: str) -> None:
+        """One turn on `tid`, run by `owner`, until its `turn/completed`."""
+        start = owner.count()
+        turn = owner.request("turn/start", {"threadId": tid, "input": [
+            {"type": "text", "text": text, "text_elements": []}]})["turn"]["id"]
+        owner.wait(lambda m: m.get("method") == "turn/completed"
+                   and m["params"]["turn"]["id"] == turn, start, 120, "turn/completed")
+
     # -- 9. notification fan-out over websockets (issue 13) -----------------------------------------
     def fanout(self) -> None:
         """One thread, S subscribers on their own websocket connections (`--listen ws://`), T
@@ -1076,32 +1105,14 @@ class Run:
         conns: list[WsConnection] = []
         srv = None
         try:
-            home = make_home(tmp, self.spec, self.mock)
-            work = tmp / "work"
-            work.mkdir()
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                port = probe.getsockname()[1]
-            srv = self.spawn(home, work, "fanout", args_extra=["--listen", f"ws://127.0.0.1:{port}"])
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    owner = WsConnection("127.0.0.1", port)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise BenchError(f"{self.spec.name}: websocket listener not up within 60s")
-                    time.sleep(0.05)
+            srv, port, work = self._ws_server(tmp, "fanout")
+            owner = WsConnection("127.0.0.1", port)
             conns.append(owner)
             owner.initialize("bench-owner")
             tid = owner.request("thread/start", {"cwd": str(work)})["thread"]["id"]
 
             def one_turn(text: str) -> None:
-                start = owner.count()
-                turn = owner.request("turn/start", {"threadId": tid, "input": [
-                    {"type": "text", "text": text, "text_elements": []}]})["turn"]["id"]
-                owner.wait(lambda m: m.get("method") == "turn/completed"
-                           and m["params"]["turn"]["id"] == turn, start, 120, "turn/completed")
+                self._ws_turn(owner, tid, text)
 
             one_turn("fan-out warm-up")
             for i in range(subs - 1):
@@ -1167,32 +1178,14 @@ class Run:
         conns: list[WsConnection] = []
         srv = None
         try:
-            home = make_home(tmp, self.spec, self.mock)
-            work = tmp / "work"
-            work.mkdir()
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                port = probe.getsockname()[1]
-            srv = self.spawn(home, work, "slowreader", args_extra=["--listen", f"ws://127.0.0.1:{port}"])
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    owner = WsConnection("127.0.0.1", port)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise BenchError(f"{self.spec.name}: websocket listener not up within 60s")
-                    time.sleep(0.05)
+            srv, port, work = self._ws_server(tmp, "slowreader")
+            owner = WsConnection("127.0.0.1", port)
             conns.append(owner)
             owner.initialize("bench-owner")
             tid = owner.request("thread/start", {"cwd": str(work)})["thread"]["id"]
 
             def one_turn(text: str) -> None:
-                start = owner.count()
-                turn = owner.request("turn/start", {"threadId": tid, "input": [
-                    {"type": "text", "text": text * 40, "text_elements": []}]})["turn"]["id"]
-                owner.wait(lambda m: m.get("method") == "turn/completed"
-                           and m["params"]["turn"]["id"] == turn, start, 120, "turn/completed")
+                self._ws_turn(owner, tid, text * 40)
 
             one_turn("warm-up ")
             silent = WsConnection("127.0.0.1", port)
