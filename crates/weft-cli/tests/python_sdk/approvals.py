@@ -36,10 +36,8 @@ import shutil
 import sys
 import tempfile
 import threading
-import time
-import traceback
 
-TIMEOUT_S = 60.0
+from sdk_script import StepFailed, expect, main
 APPROVAL_METHOD = "item/commandExecution/requestApproval"
 ECHO_TEXT = "approved-by-sdk"
 
@@ -65,15 +63,6 @@ try:
 except ImportError as exc:  # pragma: no cover - environment problem, not a weft failure
     print(f"approvals: cannot import the openai-codex SDK ({exc}); see README.md for pip install")
     sys.exit(2)
-
-
-class StepFailed(Exception):
-    """A check did not hold; the message says what was expected and what came."""
-
-
-def expect(condition: bool, message: str) -> None:
-    if not condition:
-        raise StepFailed(message)
 
 
 def root(value):
@@ -381,7 +370,7 @@ class Approvals:
 
     # -- teardown -------------------------------------------------------------------------
 
-    def kill_child(self) -> None:
+    def kill_children(self) -> None:
         # Private attribute, used only to stop a hung child on timeout.
         proc = getattr(self.client, "_proc", None)
         if proc is not None:
@@ -397,57 +386,12 @@ class Approvals:
             except Exception:  # noqa: BLE001
                 pass
             self.client = None
+        self.remove_temp()
+
+    def remove_temp(self) -> None:
         shutil.rmtree(self.home, ignore_errors=True)
         shutil.rmtree(self.cwd, ignore_errors=True)
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print(__doc__)
-        print("usage: python3 approvals.py /path/to/weft")
-        return 2
-    weft = os.path.abspath(argv[1])
-    if not (os.path.isfile(weft) and os.access(weft, os.X_OK)):
-        print(f"approvals: {weft} is not an executable file")
-        return 2
-    # Offline scripted model only: no real provider from the environment.
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "WEFT_HOME", "CODEX_HOME"):
-        os.environ.pop(var, None)
-
-    print(f"approvals: openai-codex {SDK_VERSION} against {weft}")
-    run = Approvals(weft)
-
-    def on_timeout() -> None:
-        print(f"FAIL {run.current}: timed out after {TIMEOUT_S:.0f} s")
-        print(f"approvals: {run.passed} passed, 1 failed")
-        sys.stdout.flush()
-        run.kill_child()
-        shutil.rmtree(run.home, ignore_errors=True)
-        shutil.rmtree(run.cwd, ignore_errors=True)
-        os._exit(3)
-
-    watchdog = threading.Timer(TIMEOUT_S, on_timeout)
-    watchdog.daemon = True
-    watchdog.start()
-    started = time.monotonic()
-    try:
-        run.run()
-    except StepFailed as exc:
-        print(f"FAIL {run.current}: {exc}")
-        print(f"approvals: {run.passed} passed, 1 failed")
-        return 1
-    except Exception as exc:  # noqa: BLE001 - SDK errors (validation, JSON-RPC) are failures
-        print(f"FAIL {run.current}: {type(exc).__name__}: {exc}")
-        traceback.print_exc()
-        print(f"approvals: {run.passed} passed, 1 failed")
-        return 1
-    finally:
-        watchdog.cancel()
-        run.cleanup()
-    print(f"all steps passed in {time.monotonic() - started:.1f} s")
-    print(f"approvals: {run.passed} passed, 0 failed")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main("approvals", __doc__, sys.argv, SDK_VERSION, Approvals))

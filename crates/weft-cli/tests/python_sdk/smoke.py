@@ -26,15 +26,11 @@ The last line is `smoke: N passed, M failed`.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
-import threading
-import time
-import traceback
 
-TIMEOUT_S = 60.0
+from sdk_script import StepFailed, expect, hello, main
 
 try:
     from openai_codex import Codex, CodexConfig, __version__ as SDK_VERSION
@@ -52,19 +48,6 @@ try:
 except ImportError as exc:  # pragma: no cover - environment problem, not a weft failure
     print(f"smoke: cannot import the openai-codex SDK ({exc}); see README.md for pip install")
     sys.exit(2)
-
-
-class StepFailed(Exception):
-    """A check did not hold; the message says what was expected and what came."""
-
-
-def expect(condition: bool, message: str) -> None:
-    if not condition:
-        raise StepFailed(message)
-
-
-def hello(text: str) -> str:
-    return f"Hello from mock. You said: {text}"
 
 
 def root(item):
@@ -280,55 +263,11 @@ class Smoke:
             except Exception:  # noqa: BLE001
                 pass
         self.clients.clear()
+        self.remove_temp()
+
+    def remove_temp(self) -> None:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print(__doc__)
-        print("usage: python3 smoke.py /path/to/weft")
-        return 2
-    weft = os.path.abspath(argv[1])
-    if not (os.path.isfile(weft) and os.access(weft, os.X_OK)):
-        print(f"smoke: {weft} is not an executable file")
-        return 2
-    # Offline scripted model only: no real provider from the environment.
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "WEFT_HOME", "CODEX_HOME"):
-        os.environ.pop(var, None)
-
-    print(f"smoke: openai-codex {SDK_VERSION} against {weft}")
-    smoke = Smoke(weft)
-
-    def on_timeout() -> None:
-        print(f"FAIL {smoke.current}: timed out after {TIMEOUT_S:.0f} s")
-        print(f"smoke: {smoke.passed} passed, 1 failed")
-        sys.stdout.flush()
-        smoke.kill_children()
-        shutil.rmtree(smoke.home, ignore_errors=True)
-        os._exit(3)
-
-    watchdog = threading.Timer(TIMEOUT_S, on_timeout)
-    watchdog.daemon = True
-    watchdog.start()
-    started = time.monotonic()
-    try:
-        smoke.run()
-    except StepFailed as exc:
-        print(f"FAIL {smoke.current}: {exc}")
-        print(f"smoke: {smoke.passed} passed, 1 failed")
-        return 1
-    except Exception as exc:  # noqa: BLE001 - SDK errors (validation, JSON-RPC) are failures
-        print(f"FAIL {smoke.current}: {type(exc).__name__}: {exc}")
-        traceback.print_exc()
-        print(f"smoke: {smoke.passed} passed, 1 failed")
-        return 1
-    finally:
-        watchdog.cancel()
-        smoke.cleanup()
-    print(f"all steps passed in {time.monotonic() - started:.1f} s")
-    print(f"smoke: {smoke.passed} passed, 0 failed")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main("smoke", __doc__, sys.argv, SDK_VERSION, Smoke))

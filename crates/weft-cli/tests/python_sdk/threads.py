@@ -22,15 +22,11 @@ arguments are wrong; 3 on the 60 s timeout. The last line is `threads: N passed,
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
-import threading
-import time
-import traceback
 
-TIMEOUT_S = 60.0
+from sdk_script import expect, hello, main
 
 try:
     from openai_codex import Codex, CodexConfig, __version__ as SDK_VERSION
@@ -45,19 +41,6 @@ try:
 except ImportError as exc:  # pragma: no cover - environment problem, not a weft failure
     print(f"threads: cannot import the openai-codex SDK ({exc}); see README.md for pip install")
     sys.exit(2)
-
-
-class StepFailed(Exception):
-    """A check did not hold; the message says what was expected and what came."""
-
-
-def expect(condition: bool, message: str) -> None:
-    if not condition:
-        raise StepFailed(message)
-
-
-def hello(text: str) -> str:
-    return f"Hello from mock. You said: {text}"
 
 
 class Flows:
@@ -193,58 +176,17 @@ class Flows:
             except OSError:
                 pass
 
+    def remove_temp(self) -> None:
+        shutil.rmtree(self.home, ignore_errors=True)
+
     def cleanup(self) -> None:
         if self.codex is not None:
             try:
                 self.codex.close()
             except Exception:  # noqa: BLE001
                 pass
-        shutil.rmtree(self.home, ignore_errors=True)
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print(__doc__)
-        return 2
-    weft = os.path.abspath(argv[1])
-    if not (os.path.isfile(weft) and os.access(weft, os.X_OK)):
-        print(f"threads: {weft} is not an executable file")
-        return 2
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "WEFT_HOME", "CODEX_HOME"):
-        os.environ.pop(var, None)
-    print(f"threads: openai-codex {SDK_VERSION} against {weft}")
-    flows = Flows(weft)
-
-    def on_timeout() -> None:
-        print(f"FAIL {flows.current}: timed out after {TIMEOUT_S:.0f} s")
-        print(f"threads: {flows.passed} passed, 1 failed")
-        sys.stdout.flush()
-        flows.kill_children()
-        shutil.rmtree(flows.home, ignore_errors=True)
-        os._exit(3)
-
-    watchdog = threading.Timer(TIMEOUT_S, on_timeout)
-    watchdog.daemon = True
-    watchdog.start()
-    started = time.monotonic()
-    try:
-        flows.run()
-    except StepFailed as exc:
-        print(f"FAIL {flows.current}: {exc}")
-        print(f"threads: {flows.passed} passed, 1 failed")
-        return 1
-    except Exception as exc:  # noqa: BLE001 - SDK errors (validation, JSON-RPC) are failures
-        print(f"FAIL {flows.current}: {type(exc).__name__}: {exc}")
-        traceback.print_exc()
-        print(f"threads: {flows.passed} passed, 1 failed")
-        return 1
-    finally:
-        watchdog.cancel()
-        flows.cleanup()
-    print(f"all steps passed in {time.monotonic() - started:.1f} s")
-    print(f"threads: {flows.passed} passed, 0 failed")
-    return 0
+        self.remove_temp()
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main("threads", __doc__, sys.argv, SDK_VERSION, Flows))
