@@ -1167,47 +1167,62 @@ class Run:
     def slowreader(self) -> None:
         """One websocket connection runs T turns on a thread while a second, subscribed to the
         same thread, never reads (its socket buffers fill, then the server's queue for it): the
-        server's RSS before and after, and whether it cut the silent connection off."""
+        server's RSS before and after, against a control run of the same turns with no silent
+        subscriber, and whether the server cut the silent connection off."""
         turns = self.cfg["slow_reader_turns"]
         rows = {
             "before": ("slowreader_before_mb", "RSS before a subscriber stops reading"),
             "after": (f"slowreader_after_{turns}_mb",
                       f"RSS after {turns} turns with one subscriber that never reads"),
+            "control": (f"slowreader_control_{turns}_mb",
+                        f"the same {turns} turns, no silent subscriber (control)"),
+            "cost": (f"slowreader_cost_{turns}_mb",
+                     "RSS the silent subscriber costs (growth minus the control's growth)"),
         }
-        tmp = mktemp(f"{self.spec.name}-slowreader")
-        conns: list[WsConnection] = []
-        srv = None
         try:
-            srv, port, work = self._ws_server(tmp, "slowreader")
-            owner = WsConnection("127.0.0.1", port)
-            conns.append(owner)
-            owner.initialize("bench-owner")
-            tid = owner.request("thread/start", {"cwd": str(work)})["thread"]["id"]
-
-            def one_turn(text: str) -> None:
-                self._ws_turn(owner, tid, text * 40)
-
-            one_turn("warm-up ")
-            silent = WsConnection("127.0.0.1", port)
-            conns.append(silent)
-            silent.initialize("bench-silent")
-            silent.request("thread/resume", {"threadId": tid})
-            silent.stop_reading()
-            time.sleep(0.5)
-            before, _, _ = srv.rss_kb()
+            before, after, peak, cut = self._slow_session(turns, silent=True)
+            c_before, c_after, _, _ = self._slow_session(turns, silent=False)
             self.put(rows["before"][0], rows["before"][1], "MiB", before / 1024)
-            for t in range(turns):
-                one_turn(f"turn {t} of a session one subscriber does not read; ")
-            time.sleep(0.5)
-            after, peak, _ = srv.rss_kb()
-            cut = silent.server_closed()
             self.put(rows["after"][0], rows["after"][1], "MiB", after / 1024, peak_mb=peak / 1024,
                      silent_connection_closed_by_server=cut)
+            self.put(rows["control"][0], rows["control"][1], "MiB", c_after / 1024,
+                     before_mb=c_before / 1024)
+            self.put(rows["cost"][0], rows["cost"][1], "MiB",
+                     ((after - before) - (c_after - c_before)) / 1024)
             if not cut:
                 self.note("the server kept the silent connection open")
         except (BenchError, WsError, OSError) as e:
             self.fail([(k, l, "MiB") for k, l in rows.values()],
                       e if isinstance(e, BenchError) else BenchError(str(e)))
+
+    def _slow_session(self, turns: int, silent: bool) -> tuple[int, int, int, bool]:
+        """RSS (kB) before and after `turns` turns, the peak, and whether the silent subscriber
+        (if any) was disconnected by the server."""
+        tmp = mktemp(f"{self.spec.name}-slowreader")
+        conns: list[WsConnection] = []
+        srv = None
+        try:
+            srv, port, work = self._ws_server(tmp, "slowreader" if silent else "slowreader-control")
+            owner = WsConnection("127.0.0.1", port)
+            conns.append(owner)
+            owner.initialize("bench-owner")
+            tid = owner.request("thread/start", {"cwd": str(work)})["thread"]["id"]
+            self._ws_turn(owner, tid, "warm-up " * 40)
+            silent_conn = None
+            if silent:
+                silent_conn = WsConnection("127.0.0.1", port)
+                conns.append(silent_conn)
+                silent_conn.initialize("bench-silent")
+                silent_conn.request("thread/resume", {"threadId": tid})
+                silent_conn.stop_reading()
+            time.sleep(0.5)
+            before, _, _ = srv.rss_kb()
+            for t in range(turns):
+                self._ws_turn(owner, tid, f"turn {t} of a session one subscriber does not read; " * 40)
+            time.sleep(0.5)
+            after, peak, _ = srv.rss_kb()
+            cut = silent_conn.server_closed() if silent_conn else False
+            return before, after, peak, cut
         finally:
             for c in conns:
                 c.close()
@@ -1623,10 +1638,10 @@ def _order_key(k: str):
             m = re.search(r"_(\d+)_", k)
             sub = int(m.group(1)) if m else 0
             rank = [t for t in ("init", "first", "warm", "total", "restart", "cold", "loaded", "after", "growth",
-                                "second")
+                                "second", "control", "cost")
                     if t in k]
             return (i, sub, {"init": 0, "first": 1, "warm": 2, "total": 3, "restart": 5, "cold": 0, "loaded": 0,
-                             "after": 1, "growth": 2, "second": 3}.get(rank[0] if rank else "", 4))
+                             "after": 1, "growth": 2, "second": 3, "control": 2, "cost": 3}.get(rank[0] if rank else "", 4))
     return (len(ORDER), 0, k)
 
 
