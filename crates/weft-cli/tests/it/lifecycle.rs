@@ -60,7 +60,7 @@ async fn r21_cold_resume_order() {
 }
 
 #[tokio::test]
-async fn r9_r22_rejoin_mid_turn_merges_the_active_turn() {
+async fn r8_r9_r22_rejoin_mid_turn_merges_the_active_turn() {
     let harness = Harness::start().await;
     let mut script = Script::new()
         .with_created()
@@ -104,7 +104,14 @@ async fn r9_r22_rejoin_mid_turn_merges_the_active_turn() {
         !seen.contains(&"item/started:agentMessage".to_owned()),
         "{seen:?}"
     );
-    assert!(seen.contains(&"item/agentMessage/delta".to_owned()));
+    // R8: the rejoin was handled between events: the delta sent before it is in neither the
+    // snapshot nor the stream, the one after it arrives once.
+    let deltas: Vec<&str> = before
+        .iter()
+        .filter(|m| m["method"] == "item/agentMessage/delta")
+        .map(|m| m["params"]["delta"].as_str().unwrap())
+        .collect();
+    assert_eq!(deltas, vec!["two"]);
     let done = before
         .iter()
         .find(|m| m["method"] == "item/completed")
