@@ -37,14 +37,13 @@ import sys
 import tempfile
 import threading
 
-from sdk_script import StepFailed, expect, main
+from sdk_script import check_payload, expect, main, root
 APPROVAL_METHOD = "item/commandExecution/requestApproval"
 ECHO_TEXT = "approved-by-sdk"
 
 try:
     from openai_codex import CodexConfig, __version__ as SDK_VERSION
     from openai_codex.client import CodexClient
-    from openai_codex.generated.notification_registry import NOTIFICATION_MODELS
     from openai_codex.generated.v2_all import (
         AgentMessageThreadItem,
         AskForApprovalValue,
@@ -59,37 +58,14 @@ try:
         TurnCompletedNotification,
         TurnStatus,
     )
-    from openai_codex.models import UnknownNotification
 except ImportError as exc:  # pragma: no cover - environment problem, not a weft failure
     print(f"approvals: cannot import the openai-codex SDK ({exc}); see README.md for pip install")
     sys.exit(2)
 
 
-def root(value):
-    """The concrete variant inside one of the SDK's RootModel wrappers."""
-    return value.root if hasattr(value, "root") else value
-
-
 def commands(items) -> list[CommandExecutionThreadItem]:
     """The commandExecution items among `items`."""
     return [i for i in map(root, items) if isinstance(i, CommandExecutionThreadItem)]
-
-
-def check_payload(notification) -> None:
-    """Fail if a notification the SDK knows did not parse into its model."""
-    if not isinstance(notification.payload, UnknownNotification):
-        return
-    model = NOTIFICATION_MODELS.get(notification.method)
-    if model is None:
-        print(f"  note: notification {notification.method!r} is not in the SDK's registry")
-        return
-    try:
-        model.model_validate(notification.payload.params)
-    except Exception as exc:  # noqa: BLE001 - report the pydantic error verbatim
-        raise StepFailed(
-            f"notification {notification.method!r} does not match the SDK model "
-            f"{model.__name__}: {exc}\n  params: {notification.payload.params!r}"
-        ) from None
 
 
 class Approver:

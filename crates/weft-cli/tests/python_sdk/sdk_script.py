@@ -27,6 +27,33 @@ def hello(text: str) -> str:
     return f"Hello from mock. You said: {text}"
 
 
+def root(value):
+    """The concrete variant inside one of the SDK's RootModel wrappers (a ThreadItem, …)."""
+    return value.root if hasattr(value, "root") else value
+
+
+def check_payload(notification) -> None:
+    """Fail if a notification the SDK knows did not parse into its model: the SDK silently
+    downgrades such a payload to `UnknownNotification`, so it is validated again here and the
+    pydantic error reported."""
+    from openai_codex.generated.notification_registry import NOTIFICATION_MODELS
+    from openai_codex.models import UnknownNotification
+
+    if not isinstance(notification.payload, UnknownNotification):
+        return
+    model = NOTIFICATION_MODELS.get(notification.method)
+    if model is None:
+        print(f"  note: notification {notification.method!r} is not in the SDK's registry")
+        return
+    try:
+        model.model_validate(notification.payload.params)
+    except Exception as exc:  # noqa: BLE001 - report the pydantic error verbatim
+        raise StepFailed(
+            f"notification {notification.method!r} does not match the SDK model "
+            f"{model.__name__}: {exc}\n  params: {notification.payload.params!r}"
+        ) from None
+
+
 def main(name: str, doc: str | None, argv: list[str], sdk_version: str, make) -> int:
     """Runs `make(weft_path)`'s steps against the binary in `argv[1]`.
 

@@ -30,11 +30,10 @@ import shutil
 import sys
 import tempfile
 
-from sdk_script import StepFailed, expect, hello, main
+from sdk_script import check_payload, expect, hello, main, root
 
 try:
     from openai_codex import Codex, CodexConfig, __version__ as SDK_VERSION
-    from openai_codex.generated.notification_registry import NOTIFICATION_MODELS
     from openai_codex.generated.v2_all import (
         AgentMessageDeltaNotification,
         AgentMessageThreadItem,
@@ -44,32 +43,9 @@ try:
         TurnStatus,
         UserMessageThreadItem,
     )
-    from openai_codex.models import UnknownNotification
 except ImportError as exc:  # pragma: no cover - environment problem, not a weft failure
     print(f"smoke: cannot import the openai-codex SDK ({exc}); see README.md for pip install")
     sys.exit(2)
-
-
-def root(item):
-    """The concrete ThreadItem variant (the SDK wraps it in a RootModel)."""
-    return item.root if hasattr(item, "root") else item
-
-
-def check_payload(event) -> None:
-    """Fail if a notification the SDK knows did not parse into its model."""
-    if not isinstance(event.payload, UnknownNotification):
-        return
-    model = NOTIFICATION_MODELS.get(event.method)
-    if model is None:
-        print(f"  note: notification {event.method!r} is not in the SDK's registry (ignored)")
-        return
-    try:
-        model.model_validate(event.payload.params)
-    except Exception as exc:  # noqa: BLE001 - report the pydantic error verbatim
-        raise StepFailed(
-            f"notification {event.method!r} does not match the SDK model {model.__name__}: "
-            f"{exc}\n  params: {event.payload.params!r}"
-        ) from None
 
 
 class Smoke:

@@ -26,7 +26,7 @@ import shutil
 import sys
 import tempfile
 
-from sdk_script import expect, hello, main
+from sdk_script import check_payload, expect, hello, main, root
 
 try:
     from openai_codex import Codex, CodexConfig, __version__ as SDK_VERSION
@@ -92,13 +92,14 @@ class Flows:
         texts: list[str] = []
         status = None
         for event in handle.stream():
+            check_payload(event)
             payload = event.payload
             if isinstance(payload, AgentMessageDeltaNotification) and not steered:
                 answer = handle.steer("steered instead")
                 expect(answer.turn_id == handle.id, f"turn/steer answered {answer!r}")
                 steered = True
             if isinstance(payload, ItemCompletedNotification):
-                item = payload.item.root if hasattr(payload.item, "root") else payload.item
+                item = root(payload.item)
                 if getattr(item, "type", None) == "agentMessage":
                     texts.append(item.text)
             if isinstance(payload, TurnCompletedNotification):
