@@ -40,6 +40,8 @@ struct ConfigFile {
     shutdown_drain_secs: Option<u64>,
     thread_unload_delay_secs: Option<u64>,
     #[serde(default)]
+    durable_approvals: bool,
+    #[serde(default)]
     sandbox_workspace_write: SandboxWorkspaceWrite,
     #[serde(default)]
     include_apply_patch_tool: bool,
@@ -228,6 +230,7 @@ pub fn resolve(home: PathBuf, table: &toml::Table) -> anyhow::Result<Resolved> {
                 enabled: file.features.goals.unwrap_or(true),
                 ..GoalsConfig::default()
             },
+            durable_approvals: file.durable_approvals,
         },
         models,
         shutdown_drain: file

@@ -55,6 +55,10 @@ pub struct CoreConfig {
     pub thread_unload_delay: std::time::Duration,
     /// Thread goals (`thread/goal/*`, the goal tools, continuation turns).
     pub goals: GoalsConfig,
+    /// `durable_approvals` (lifecycle.md R37 ★, off by default): server requests a turn waits
+    /// on are recorded durably, so a restart finds the turn suspended on them rather than
+    /// interrupted, and a resume asks again.
+    pub durable_approvals: bool,
 }
 
 /// Thread goals (protocol.md §3.1, lifecycle.md R35). On by default, as in the reference

@@ -88,8 +88,13 @@ impl Core {
                 name,
                 path: path.clone(),
             };
-            let mut state =
-                build::from_rollout(&config, stored, RolloutDigest::of(&rollout), &overrides);
+            let mut state = build::from_rollout(
+                &config,
+                stored,
+                RolloutDigest::of(&rollout),
+                &overrides,
+                None,
+            );
             become_fork(&mut state, id, source_id, created, originator);
             let writer = match &path {
                 Some(path) => Some(write_copy(path, &state, &rollout, created)?),

@@ -66,6 +66,12 @@ impl TurnId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A turn id read back from a rollout (a turn revived after a restart, R37).
+    #[must_use]
+    pub(crate) fn from_stored(id: String) -> Self {
+        Self(id)
+    }
 }
 
 impl Default for TurnId {

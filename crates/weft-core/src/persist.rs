@@ -168,12 +168,39 @@ impl Persistence {
                     .and_then(|folder| folder.sync_all())
                     .map_err(|err| err.to_string())?;
             }
+            weft_store::remove_suspended(index.home(), id.uuid()).map_err(|err| err.to_string())?;
             index
                 .remove(id.uuid())
                 .map(|_| ())
                 .map_err(|err| err.to_string())
         })
         .await?
+    }
+
+    /// Records what a thread's turn waits on (R37), or removes the record when `record` is
+    /// `None`; durable once this returns.
+    pub(crate) async fn write_suspended(
+        &self,
+        id: ThreadId,
+        record: Option<weft_store::SuspendedTurn>,
+    ) -> Result<(), String> {
+        let home = self.home.clone();
+        tokio::task::spawn_blocking(move || match record {
+            Some(record) => weft_store::write_suspended(&home, id.uuid(), &record),
+            None => weft_store::remove_suspended(&home, id.uuid()),
+        })
+        .await
+        .map_err(|err| format!("store task failed: {err}"))?
+        .map_err(|err| err.to_string())
+    }
+
+    /// What a stored thread's turn was suspended on, if a record says so (R37).
+    pub(crate) async fn read_suspended(&self, id: ThreadId) -> Option<weft_store::SuspendedTurn> {
+        let home = self.home.clone();
+        tokio::task::spawn_blocking(move || weft_store::read_suspended(&home, id.uuid()))
+            .await
+            .ok()
+            .flatten()
     }
 
     /// Records a user-set name: appended (fsynced) to `session_index.jsonl`, then set on the

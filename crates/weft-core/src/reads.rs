@@ -119,9 +119,23 @@ impl Core {
         if include_turns {
             let rollout = self.load_rollout(&row).await?;
             thread.turns = rollout.turns;
-            normalize_stale_turns(&mut thread.turns, None);
+            // A turn suspended on a question (R37) is not over: it goes on when resumed.
+            let suspended = self.suspended_turn(id).await;
+            normalize_stale_turns(
+                &mut thread.turns,
+                suspended.as_ref().map(|record| record.turn_id.as_str()),
+            );
         }
         Ok(thread)
+    }
+
+    /// The durable record of what a stored thread's turn waits on, when `durable_approvals`
+    /// is on (R37); with it off, such a turn reads `interrupted` as in the reference.
+    async fn suspended_turn(&self, id: ThreadId) -> Option<weft_store::SuspendedTurn> {
+        if !self.services().config.durable_approvals {
+            return None;
+        }
+        self.services().persistence.read_suspended(id).await
     }
 
     async fn stored_row(&self, id: ThreadId) -> Result<Option<ThreadRow>, RpcError> {
@@ -352,7 +366,14 @@ impl Core {
         };
         let rollout = self.load_rollout(&row).await?;
         let stored = build::Stored::from_row(&row);
-        let state = build::from_rollout(&self.services().config, stored, rollout, &params.settings);
+        let suspended = self.suspended_turn(id).await;
+        let state = build::from_rollout(
+            &self.services().config,
+            stored,
+            rollout,
+            &params.settings,
+            suspended,
+        );
         let path = row.rollout_path.clone();
         let opened = tokio::task::spawn_blocking(move || RolloutWriter::open_append(&path))
             .await

@@ -104,6 +104,7 @@ impl ServerRequestRoutes {
 pub(crate) struct PendingRequest {
     /// The request as sent (replayed as is to rejoining clients, R32).
     pub(crate) request: Arc<ServerRequest>,
-    /// The waiting turn.
-    pub(crate) answer: oneshot::Sender<ServerRequestAnswer>,
+    /// The waiting turn; `None` for a request revived from an earlier process (R37) until the
+    /// revived turn asks it again.
+    pub(crate) answer: Option<oneshot::Sender<ServerRequestAnswer>>,
 }

@@ -22,6 +22,7 @@ pub mod reader;
 mod scan;
 pub mod session_index;
 pub mod summary;
+pub mod suspended;
 pub mod writer;
 
 pub use goal::{GoalRecord, read_last_goal};
@@ -35,6 +36,7 @@ pub use reader::{
 };
 pub use session_index::{SessionIndexError, append_thread_name, read_thread_names, thread_name};
 pub use summary::{RolloutSummary, summarize_rollout};
+pub use suspended::{SuspendedTurn, read_suspended, remove_suspended, write_suspended};
 pub use writer::{RolloutWriter, WriteError};
 
 /// The blocking handles move to weft-core's blocking tasks, so they must be `Send`.

@@ -13,6 +13,7 @@ mod archive;
 mod binary;
 mod command_exec;
 mod demo;
+mod durable;
 mod errors;
 mod experimental;
 mod fork;

@@ -29,6 +29,7 @@ use crate::turn::context::{self, TURN_ABORTED_MARKER};
 use crate::turn::{TurnEvent, TurnOutcome};
 use goal::GoalTurnEnd;
 
+mod durable;
 mod goal;
 mod requests;
 mod turn_start;
@@ -48,6 +49,7 @@ pub(super) fn spawn(
     origin: Origin,
 ) {
     let status = state.status(false);
+    let has_record = state.resumed;
     let actor = Actor {
         state,
         rollout,
@@ -62,6 +64,10 @@ pub(super) fn spawn(
         generation,
         unload_waiters: Vec::new(),
         goal_continuations: 0,
+        revived: durable::RevivedRequests::new(),
+        pending_dirty: false,
+        has_record,
+        suspended: false,
         services,
     };
     // Instrumented, not entered inside: a guard held across awaits would leak the span into
@@ -125,6 +131,16 @@ struct Actor {
     /// Goal continuation turns started in a row without user input (bounded by
     /// `GoalsConfig::continuation_turns_max`).
     goal_continuations: usize,
+    /// Requests of an earlier process pending again, until the revived turn asks them again
+    /// (R37).
+    revived: durable::RevivedRequests,
+    /// The pending table changed since the durable record was last written (R37).
+    pending_dirty: bool,
+    /// A durable record may exist on disk for this thread (R37): one was written, or the
+    /// thread came from disk, where an earlier process may have left one.
+    has_record: bool,
+    /// Suspended for a restart at the drain deadline (R37): nothing more is recorded.
+    suspended: bool,
     services: ThreadServices,
 }
 
@@ -132,6 +148,9 @@ impl Actor {
     /// The loop (R8): commands first, then the running turn's events, then the unload
     /// deadline; each handled completely before the next.
     async fn run(mut self, mut commands: mpsc::Receiver<Command>, origin: Origin) {
+        if let Some(revival) = self.state.revival.take() {
+            self.revive(revival);
+        }
         self.announce(origin);
         loop {
             let subscribers = self.live_subscribers();
@@ -152,6 +171,9 @@ impl Actor {
                         break;
                     }
                 }
+            }
+            if self.pending_dirty {
+                self.persist_pending().await;
             }
             // An unload that was asked for happens once no turn runs (the interrupted turn has
             // been recorded).
@@ -324,6 +346,9 @@ impl Actor {
             Command::Interrupt { turn_id, reply } => self.interrupt(&turn_id, reply),
             Command::Steer { params, reply } => self.steer(*params, reply),
             Command::InterruptRunning => {
+                if self.suspend_for_restart().await {
+                    return;
+                }
                 if let Some(active) = self.active.as_mut() {
                     active.system_stop = true;
                     active.cancel.cancel();
@@ -655,7 +680,7 @@ impl Actor {
                 }
             }
             TurnEvent::ServerRequest { announce, outgoing } => {
-                self.send_server_request(announce, outgoing);
+                self.send_server_request(announce, outgoing).await;
             }
             TurnEvent::HistoryItems(items) => {
                 for item in items {
@@ -675,6 +700,7 @@ impl Actor {
                 self.response_completed(&response_id, usage);
             }
             TurnEvent::UsageSettled => self.usage_settled(),
+            TurnEvent::RevivedCallsDone => self.drop_unclaimed_revived(),
             TurnEvent::Goal { call, reply } => self.goal_tool(call, reply),
             TurnEvent::UserInput(steer) => {
                 let turn_id = active.turn_id.clone();
@@ -791,10 +817,13 @@ impl Actor {
         // R31: the turn's questions are obsolete; clients see them resolved after turn/completed.
         self.clear_server_requests();
         self.persist_turn_end().await;
-        // Counted down only once the turn is durable, so a draining shutdown waits for the fsync.
-        self.services
-            .running_turns
-            .send_modify(|count| *count = count.saturating_sub(1));
+        // Counted down only once the turn is durable, so a draining shutdown waits for the fsync
+        // (a turn suspended for a restart was counted down then, R37).
+        if !self.suspended {
+            self.services
+                .running_turns
+                .send_modify(|count| *count = count.saturating_sub(1));
+        }
         // R35: the goal learns how the turn ended, and an active one may continue the thread.
         self.goal_after_turn(&ended_turn_id, goal_end);
     }

@@ -8,13 +8,13 @@ use weft_protocol::v2::{
     ThreadStartParams,
 };
 use weft_protocol::{PROTOCOL_VERSION, RpcError};
-use weft_store::{RolloutDigest, ThreadRow};
+use weft_store::{RolloutDigest, SuspendedTurn, ThreadRow};
 
 use crate::config::{CoreConfig, ThreadSettings};
 use crate::ids::ThreadId;
 use crate::services::ThreadServices;
 use crate::thread::record;
-use crate::thread::state::{ThreadMeta, ThreadState, normalize_stale_turns};
+use crate::thread::state::{Revival, ThreadMeta, ThreadState, normalize_stale_turns};
 use crate::turn::context::BASE_INSTRUCTIONS;
 
 /// Settings of a thread: config defaults with the request's overrides.
@@ -109,6 +109,7 @@ pub(crate) fn new_thread(
         resumed: false,
         raw_events: params.experimental_raw_events == Some(true),
         goal: None,
+        revival: None,
     })
 }
 
@@ -139,12 +140,14 @@ impl Stored {
 
 /// A stored thread (cold resume, or a fork's copy): settings from the last `turn_context` unless
 /// `overrides` say otherwise, history and turns from the rollout, stale turns reported
-/// interrupted (R23).
+/// interrupted (R23) — except a turn `suspended` on server requests (R37), which is taken out
+/// of the turns to be revived.
 pub(crate) fn from_rollout(
     config: &CoreConfig,
     stored: Stored,
     rollout: RolloutDigest,
     overrides: &ThreadSettingsOverrides,
+    suspended: Option<SuspendedTurn>,
 ) -> ThreadState {
     let meta = &rollout.meta;
     let requested = overrides;
@@ -180,6 +183,8 @@ pub(crate) fn from_rollout(
         settings.sandbox = policy;
     }
     let mut turns = rollout.turns;
+    let revival =
+        suspended.and_then(|record| revival_of(&mut turns, &rollout.model_history, record));
     normalize_stale_turns(&mut turns, None);
     let usage = rollout.last_token_usage.map(|usage| {
         (
@@ -226,7 +231,37 @@ pub(crate) fn from_rollout(
         resumed: true,
         raw_events: false,
         goal,
+        revival,
     }
+}
+
+/// The turn a durable record says is suspended, taken out of `turns` — when it is the
+/// rollout's unfinished last turn. Any other record is stale (the turn ended after it was
+/// written) and ignored.
+fn revival_of(
+    turns: &mut Vec<weft_protocol::v2::Turn>,
+    history: &[Value],
+    record: SuspendedTurn,
+) -> Option<Revival> {
+    let last = turns.last()?;
+    if last.id != record.turn_id
+        || last.status != weft_protocol::v2::TurnStatus::InProgress
+        || record.requests.is_empty()
+    {
+        tracing::info!(turn_id = %record.turn_id, "stale pending request record ignored");
+        return None;
+    }
+    let calls = crate::turn::items::unanswered_calls(history);
+    if calls.is_empty() {
+        // Nothing would ask the questions again: the turn is over, as after any crash.
+        tracing::warn!(turn_id = %record.turn_id, "pending request record without open calls; ignored");
+        return None;
+    }
+    Some(Revival {
+        turn: turns.pop()?,
+        requests: record.requests,
+        calls,
+    })
 }
 
 /// The rollout's `sandbox_policy` (`{"type":"workspace-write",…}`) as a wire policy.

@@ -70,6 +70,20 @@ pub(crate) struct ThreadState {
     /// The thread's goal (R35); its truth is the rollout's last goal line, which every change
     /// is recorded in before it is announced. Always `None` for an ephemeral thread.
     pub goal: Option<ThreadGoal>,
+    /// A turn the rollout left suspended on server requests (R37), taken by the actor when it
+    /// starts: it goes on running in this process.
+    pub revival: Option<Revival>,
+}
+
+/// A turn suspended on server requests in an earlier process (lifecycle.md R37 ★).
+#[derive(Debug)]
+pub(crate) struct Revival {
+    /// The turn as the rollout has it: `inProgress`, its completed items.
+    pub turn: Turn,
+    /// The requests it waits on, as they were sent.
+    pub requests: Vec<weft_protocol::v2::ServerRequest>,
+    /// The calls of its last response without an output, run again once it is revived.
+    pub calls: Vec<Value>,
 }
 
 impl ThreadState {

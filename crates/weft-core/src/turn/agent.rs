@@ -49,6 +49,9 @@ pub struct TurnInput {
     pub(crate) approvals: Arc<std::sync::Mutex<tools::approval::SessionApprovals>>,
     /// `turn/steer` input for this turn (core.md §1.4); `None` when it cannot be steered.
     pub(crate) steers: Option<mpsc::Receiver<Steer>>,
+    /// A revived turn (R37): the calls it was suspended in, run again before the next
+    /// request; empty for every other turn.
+    pub(crate) revived_calls: Vec<Value>,
 }
 
 /// Spawns the turn task.
@@ -135,6 +138,15 @@ async fn run(services: &ThreadServices, input: TurnInput) -> TurnOutcome {
         last_agent_message: None,
         steered: Vec::new(),
     };
+    let revived_calls = std::mem::take(&mut turn.input.revived_calls);
+    if !revived_calls.is_empty() {
+        if let Err(outcome) = turn.run_tools(revived_calls).await {
+            return outcome;
+        }
+        if turn.send(TurnEvent::RevivedCallsDone).await.is_err() {
+            return TurnOutcome::Interrupted;
+        }
+    }
     for round in 0..SAMPLING_REQUESTS_PER_TURN_MAX {
         // Steering input joins history before every request but the first (core.md §1.2 4.1).
         if round > 0

@@ -97,9 +97,64 @@ fn texts(parts: Option<&Value>) -> Vec<String> {
 }
 
 /// Whether a finished output item is a call that needs an output and a follow-up request.
+/// The calls of the last model response that have no output in `history`: what a turn
+/// suspended on a question (R37) must run again when it is revived. Only calls after the last
+/// `user` message count; earlier ones belong to finished requests.
+pub(crate) fn unanswered_calls(history: &[Value]) -> Vec<Value> {
+    let start = history
+        .iter()
+        .rposition(|item| item_type(item) == "message" && role(item) == "user")
+        .map_or(0, |index| index + 1);
+    let tail = &history[start..];
+    let answered: std::collections::HashSet<&str> = tail
+        .iter()
+        .filter(|item| item_type(item).ends_with("_call_output"))
+        .filter_map(|item| item.get("call_id").and_then(Value::as_str))
+        .collect();
+    tail.iter()
+        .filter(|item| is_call(item))
+        .filter(|item| {
+            item.get("call_id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| !answered.contains(id))
+        })
+        .cloned()
+        .collect()
+}
+
 pub(super) fn is_call(item: &Value) -> bool {
     matches!(
         item_type(item),
         "function_call" | "custom_tool_call" | "local_shell_call"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::unanswered_calls;
+
+    #[test]
+    fn only_the_last_requests_calls_without_output_are_open() {
+        let user = |text: &str| json!({"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]});
+        let call = |id: &str| json!({"type": "function_call", "call_id": id, "name": "exec_command", "arguments": "{}"});
+        let output =
+            |id: &str| json!({"type": "function_call_output", "call_id": id, "output": "ok"});
+        let history = vec![
+            user("first"),
+            call("old"),
+            user("second"),
+            call("done"),
+            output("done"),
+            call("open_a"),
+            json!({"type": "custom_tool_call", "call_id": "open_b", "name": "apply_patch", "input": ""}),
+        ];
+        let open: Vec<_> = unanswered_calls(&history)
+            .iter()
+            .map(|call| call["call_id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(open, ["open_a", "open_b"]);
+        assert!(unanswered_calls(&history[..5]).is_empty());
+    }
 }

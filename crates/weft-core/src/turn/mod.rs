@@ -5,7 +5,7 @@
 
 pub mod agent;
 pub mod context;
-mod items;
+pub(crate) mod items;
 pub(crate) mod tools;
 
 use serde_json::Value;
@@ -57,6 +57,9 @@ pub enum TurnEvent {
     /// Steering input the turn has taken into its history (core.md §1.4): the actor records it
     /// and emits its `userMessage` item.
     UserInput(Box<Steer>),
+    /// A revived turn (R37) has run again the calls it was suspended in: requests of the
+    /// earlier process that no call asked again are obsolete.
+    RevivedCallsDone,
     /// A retryable error; the request is sent again (`error` with `willRetry: true`).
     Retrying(TurnError),
     /// The turn is over.

@@ -32,6 +32,7 @@ fn core(home: &std::path::Path) -> Core {
         include_plan_tool: false,
         sandbox_support: weft_sandbox::support(),
         thread_unload_delay: weft_core::config::THREAD_UNLOAD_DELAY_DEFAULT,
+        durable_approvals: false,
         goals: weft_core::config::GoalsConfig::default(),
     };
     Core::new(config, std::collections::HashMap::new()).expect("core")

@@ -65,6 +65,23 @@ impl ServerRequest {
         }
     }
 
+    /// The item the request is about (`itemId`; `callId` for a dynamic tool call), which
+    /// names it across a restart: a tool that runs again asks again about the same item.
+    #[must_use]
+    pub fn item_id(&self) -> Option<&str> {
+        match self {
+            Self::CommandExecutionRequestApproval(params) => Some(&params.item_id),
+            Self::FileChangeRequestApproval(params) => Some(&params.item_id),
+            Self::ToolRequestUserInput(params) => Some(&params.item_id),
+            Self::DynamicToolCall(params) => Some(&params.call_id),
+            Self::McpServerElicitationRequest(params)
+            | Self::PermissionsRequestApproval(params)
+            | Self::ApplyPatchApproval(params)
+            | Self::ExecCommandApproval(params) => params.get("itemId").and_then(Value::as_str),
+            Self::ChatgptAuthTokensRefresh(_) | Self::AttestationGenerate(_) => None,
+        }
+    }
+
     /// Whether answering it is a decision on an approval: the thread shows
     /// `waitingOnApproval` while it is pending (protocol.md §5.1); user input shows
     /// `waitingOnUserInput`; the rest show nothing.

@@ -32,22 +32,31 @@ impl Actor {
 
     /// Sends a turn's request to the subscribers of this moment (possibly none) and keeps it
     /// pending (R29). The thread shows the waiting flag before the item the request is about
-    /// starts, and the item starts before the request (the reference's order).
-    pub(super) fn send_server_request(
+    /// starts, and the item starts before the request (the reference's order). With
+    /// `durable_approvals`, the request is recorded before it leaves (R37); a request a revived
+    /// turn asks again takes over the pending one instead of leaving twice.
+    pub(super) async fn send_server_request(
         &mut self,
         announce: Option<ThreadItem>,
         outgoing: Box<OutgoingRequest>,
     ) {
+        let Some(outgoing) = self.claim_revived(outgoing) else {
+            if let Some(item) = announce {
+                self.emit_item_started(item);
+            }
+            return;
+        };
         let id = self.services.server_requests.register(self.me.clone());
         let request = Arc::new(outgoing.request);
         self.pending.insert(
             id,
             PendingRequest {
                 request: Arc::clone(&request),
-                answer: outgoing.answer,
+                answer: Some(outgoing.answer),
             },
         );
         self.publish_status();
+        self.persist_pending().await;
         if let Some(item) = announce {
             self.emit_item_started(item);
         }
@@ -63,10 +72,17 @@ impl Actor {
         from: ClientId,
         answer: ServerRequestAnswer,
     ) {
+        if self.suspended {
+            // R37: this process records nothing more; the question is asked again after the
+            // restart, where the answer will count.
+            tracing::info!(id, client = %from, "answer during shutdown to a suspended turn; ignored");
+            return;
+        }
         let Some(pending) = self.pending.remove(&id) else {
             tracing::info!(id, client = %from, "server request already answered or cleared; answer ignored");
             return;
         };
+        self.pending_dirty = true;
         self.services.server_requests.forget(id);
         self.emit(ServerNotification::ServerRequestResolved(
             ServerRequestResolvedNotification {
@@ -75,8 +91,13 @@ impl Actor {
             },
         ));
         self.publish_status();
-        if pending.answer.send(answer).is_err() {
-            tracing::debug!(id, "the turn that asked has ended; answer dropped");
+        match pending.answer {
+            Some(waiting) => {
+                if waiting.send(answer).is_err() {
+                    tracing::debug!(id, "the turn that asked has ended; answer dropped");
+                }
+            }
+            None => self.keep_revived_answer(id, answer),
         }
     }
 
@@ -84,6 +105,8 @@ impl Actor {
     /// `serverRequest/resolved`; the waiting turn, if any, sees its answer channel close.
     pub(super) fn clear_server_requests(&mut self) {
         let thread_id = self.state.meta.id.to_string();
+        self.revived.clear();
+        self.pending_dirty = true;
         for (id, _pending) in std::mem::take(&mut self.pending) {
             self.services.server_requests.forget(id);
             self.emit(ServerNotification::ServerRequestResolved(

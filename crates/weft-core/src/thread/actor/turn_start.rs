@@ -42,7 +42,7 @@ impl Actor {
         }));
         let (events, cancel) = self.open_turn(&turn_id);
         self.record_user_message(&turn_id, &params);
-        self.spawn_turn(turn_id, events, cancel);
+        self.spawn_turn(turn_id, events, cancel, Vec::new());
     }
 
     /// Starts a turn nobody asked for: a goal continuation (R35), whose input is hidden context
@@ -53,15 +53,16 @@ impl Actor {
         let (events, cancel) = self.open_turn(&turn_id);
         self.record(kind::RESPONSE_ITEM, input.clone());
         self.state.history.push(input);
-        self.spawn_turn(turn_id, events, cancel);
+        self.spawn_turn(turn_id, events, cancel, Vec::new());
     }
 
-    /// Hands the opened turn to its task.
+    /// Hands the opened turn to its task (a revived turn with the calls it runs again).
     pub(super) fn spawn_turn(
         &mut self,
         turn_id: TurnId,
         events: mpsc::Sender<TurnEvent>,
         cancel: CancellationToken,
+        revived_calls: Vec<Value>,
     ) {
         let steers = self
             .active
@@ -79,6 +80,7 @@ impl Actor {
             cancel,
             processes: self.processes.clone(),
             approvals: Arc::clone(&self.approvals),
+            revived_calls,
         };
         self.state.resumed = false;
         agent::spawn(&self.services, input);
@@ -92,26 +94,7 @@ impl Actor {
     ) -> (mpsc::Sender<TurnEvent>, CancellationToken) {
         let started_at = now_secs();
         let started_ms = now_ms();
-        let (events, received) = mpsc::channel(crate::limits::TURN_EVENT_QUEUE_DEPTH);
-        let cancel = CancellationToken::new();
-        let (steers, steer_inbox) = mpsc::channel(crate::limits::STEER_QUEUE_DEPTH);
-        self.active = Some(ActiveTurn {
-            steers,
-            steer_inbox: Some(steer_inbox),
-            turn_id: turn_id.clone(),
-            items: Vec::new(),
-            started_at,
-            started_ms,
-            cancel: cancel.clone(),
-            events: received,
-            interrupt_replies: Vec::new(),
-            last_agent_message: None,
-            usage: TokenUsageBreakdown::default(),
-            unsettled_usage: None,
-            goal_clock_ms: started_ms,
-            system_stop: false,
-        });
-        self.services.running_turns.send_modify(|count| *count += 1);
+        let (events, cancel) = self.install_turn(turn_id, started_at, started_ms, Vec::new());
         self.state.system_error = false;
         self.state.meta.recency_at = started_at;
         self.state.meta.updated_at = started_at;
@@ -121,6 +104,43 @@ impl Actor {
             turn: new_turn(turn_id, Some(started_at)),
         }));
         self.record_turn_start(turn_id, started_at);
+        (events, cancel)
+    }
+
+    /// Makes `turn_id` the running turn (counted as running) without announcing it: the
+    /// common part of a new turn and of a revived one (R37), which clients already know.
+    pub(super) fn install_turn(
+        &mut self,
+        turn_id: &TurnId,
+        started_at: i64,
+        started_ms: i64,
+        items: Vec<ThreadItem>,
+    ) -> (mpsc::Sender<TurnEvent>, CancellationToken) {
+        let (events, received) = mpsc::channel(crate::limits::TURN_EVENT_QUEUE_DEPTH);
+        let cancel = CancellationToken::new();
+        let (steers, steer_inbox) = mpsc::channel(crate::limits::STEER_QUEUE_DEPTH);
+        let last_agent_message = items
+            .iter()
+            .rev()
+            .find(|item| matches!(item.body, ItemBody::AgentMessage { .. }))
+            .cloned();
+        self.active = Some(ActiveTurn {
+            steers,
+            steer_inbox: Some(steer_inbox),
+            turn_id: turn_id.clone(),
+            items,
+            started_at,
+            started_ms,
+            cancel: cancel.clone(),
+            events: received,
+            interrupt_replies: Vec::new(),
+            last_agent_message,
+            usage: TokenUsageBreakdown::default(),
+            unsettled_usage: None,
+            goal_clock_ms: started_ms,
+            system_stop: false,
+        });
+        self.services.running_turns.send_modify(|count| *count += 1);
         (events, cancel)
     }
 

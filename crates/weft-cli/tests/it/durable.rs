@@ -1,0 +1,291 @@
+//! R37 ★: with `durable_approvals = true`, a question a turn waits on survives the process —
+//! the drain deadline or a crash leaves the turn suspended, and after a restart a resume
+//! shows it running, asks the same question again, and the answer lets the same turn go on.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::process::Command;
+use weft_test_support::wire::WireClient;
+
+use crate::harness::{Client, Harness, config_toml, start_thread};
+
+const APPROVAL: &str = "item/commandExecution/requestApproval";
+
+/// Switches `durable_approvals` on in the harness's config and restarts onto it.
+fn with_durable_approvals(harness: &mut Harness) {
+    let config = config_toml(&harness.mock.base_url(), "");
+    std::fs::write(
+        harness.home.path().join("config.toml"),
+        format!("durable_approvals = true\n{config}"),
+    )
+    .unwrap();
+    harness.restart();
+}
+
+/// Starts a thread under `untrusted` in `work` and a turn whose command (`touch marker`) waits
+/// on approval; returns the thread, the turn and the request as sent.
+async fn turn_waiting_on_approval(
+    client: &mut Client,
+    work: &std::path::Path,
+    marker: &std::path::Path,
+) -> (String, String, Value) {
+    let thread_id = start_thread(
+        client,
+        json!({"cwd": work.display().to_string(), "approvalPolicy": "untrusted", "sandbox": "workspace-write"}),
+    )
+    .await;
+    let command = format!("RUN: touch {}", marker.display());
+    let started = client
+        .call_ok(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": command}]}),
+        )
+        .await;
+    let turn_id = started["turn"]["id"].as_str().unwrap().to_owned();
+    let (request, _) = client.wait_for_server_request(APPROVAL).await;
+    (thread_id, turn_id, request)
+}
+
+fn record_path(harness: &Harness, thread_id: &str) -> std::path::PathBuf {
+    harness
+        .home
+        .path()
+        .join("pending_requests")
+        .join(format!("{thread_id}.json"))
+}
+
+#[tokio::test]
+async fn r37_a_question_open_at_the_drain_deadline_is_asked_again_after_a_restart() {
+    let mut harness = Harness::start().await;
+    with_durable_approvals(&mut harness);
+    let work = tempfile::tempdir().unwrap();
+    let marker = work.path().join("ran");
+    let mut first = harness.connect().await;
+    let (thread_id, turn_id, request) =
+        turn_waiting_on_approval(&mut first, work.path(), &marker).await;
+    assert!(record_path(&harness, &thread_id).exists());
+
+    // Shutdown: the drain deadline passes with the question open. The turn is suspended, not
+    // interrupted, and an answer that arrives now does not count.
+    harness.core.begin_drain();
+    harness.core.drain(Duration::ZERO).await;
+    first
+        .answer(&request["id"], json!({"decision": "accept"}))
+        .await;
+    let read = first
+        .call_ok(
+            "thread/read",
+            json!({"threadId": thread_id, "includeTurns": true}),
+        )
+        .await;
+    assert_eq!(read["thread"]["turns"][0]["status"], "inProgress");
+    assert!(!marker.exists(), "an answer during shutdown runs nothing");
+    let rollout = std::fs::read_to_string(read["thread"]["path"].as_str().unwrap()).unwrap();
+    assert!(!rollout.contains("turn_aborted"), "{rollout}");
+    drop(first);
+
+    harness.restart();
+    // Not loaded: the stored turn reads as suspended, not interrupted.
+    let mut second = harness.connect().await;
+    let stored = second
+        .call_ok(
+            "thread/read",
+            json!({"threadId": thread_id, "includeTurns": true}),
+        )
+        .await;
+    assert_eq!(stored["thread"]["status"], json!({"type": "notLoaded"}));
+    assert_eq!(stored["thread"]["turns"][0]["status"], "inProgress");
+
+    // B resumes: the turn runs, the thread waits on approval, the question comes again with
+    // the payload it was sent with.
+    let resumed = second
+        .call_ok("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(
+        resumed["thread"]["status"],
+        json!({"type": "active", "activeFlags": ["waitingOnApproval"]})
+    );
+    let turns = resumed["thread"]["turns"].as_array().unwrap();
+    assert_eq!(turns.len(), 1);
+    assert_eq!(turns[0]["id"], turn_id.as_str());
+    assert_eq!(turns[0]["status"], "inProgress");
+    let (replayed, _) = second.wait_for_server_request(APPROVAL).await;
+    assert_eq!(replayed["params"], request["params"]);
+    assert!(!marker.exists());
+
+    second
+        .answer(&replayed["id"], json!({"decision": "accept"}))
+        .await;
+    let (completed, during) = second.wait_for("turn/completed").await;
+    assert_eq!(completed["params"]["turn"]["id"], turn_id.as_str());
+    assert_eq!(completed["params"]["turn"]["status"], "completed");
+    let resolved = during
+        .iter()
+        .find(|message| message["method"] == "serverRequest/resolved")
+        .expect("serverRequest/resolved");
+    assert_eq!(resolved["params"]["requestId"], replayed["id"]);
+    let command = during
+        .iter()
+        .find(|message| {
+            message["method"] == "item/completed"
+                && message["params"]["item"]["type"] == "commandExecution"
+        })
+        .expect("the command completed");
+    assert_eq!(command["params"]["item"]["status"], "completed");
+    assert!(marker.exists(), "the accepted command ran");
+    // The model got the command's output in the same turn.
+    let requests = harness.mock.requests();
+    let follow_up = requests.last().unwrap().input();
+    assert_eq!(
+        follow_up.last().unwrap()["type"],
+        "function_call_output",
+        "{follow_up:?}"
+    );
+    assert!(
+        !record_path(&harness, &thread_id).exists(),
+        "nothing waits any more"
+    );
+
+    // A comes back and sees the outcome.
+    let mut again = harness.connect().await;
+    let read = again
+        .call_ok("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(read["thread"]["status"], json!({"type": "idle"}));
+    let turns = read["thread"]["turns"].as_array().unwrap();
+    assert_eq!(turns.len(), 1);
+    assert_eq!(turns[0]["status"], "completed");
+}
+
+#[tokio::test]
+async fn r37_without_the_option_the_open_question_ends_interrupted_as_in_the_reference() {
+    let mut harness = Harness::start().await;
+    let work = tempfile::tempdir().unwrap();
+    let marker = work.path().join("ran");
+    let mut first = harness.connect().await;
+    let (thread_id, _, _) = turn_waiting_on_approval(&mut first, work.path(), &marker).await;
+    assert!(!record_path(&harness, &thread_id).exists());
+    harness.core.begin_drain();
+    harness.core.drain(Duration::ZERO).await;
+    drop(first);
+    harness.restart();
+    let mut second = harness.connect().await;
+    let resumed = second
+        .call_ok("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(resumed["thread"]["status"], json!({"type": "idle"}));
+    assert_eq!(resumed["thread"]["turns"][0]["status"], "interrupted");
+    let read = second.call_ok("thread/loaded/list", json!({})).await;
+    assert_eq!(read["data"], json!([thread_id]));
+    assert!(!marker.exists());
+}
+
+#[tokio::test]
+async fn r37_decline_after_a_restart_completes_the_item_declined_and_the_turn_goes_on() {
+    let mut harness = Harness::start().await;
+    with_durable_approvals(&mut harness);
+    let work = tempfile::tempdir().unwrap();
+    let marker = work.path().join("ran");
+    let mut first = harness.connect().await;
+    let (thread_id, _, _) = turn_waiting_on_approval(&mut first, work.path(), &marker).await;
+    harness.core.begin_drain();
+    harness.core.drain(Duration::ZERO).await;
+    drop(first);
+    harness.restart();
+    let mut second = harness.connect().await;
+    second
+        .call_ok("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    let (replayed, _) = second.wait_for_server_request(APPROVAL).await;
+    second
+        .answer(&replayed["id"], json!({"decision": "decline"}))
+        .await;
+    let (completed, during) = second.wait_for("turn/completed").await;
+    assert_eq!(completed["params"]["turn"]["status"], "completed");
+    let command = during
+        .iter()
+        .find(|message| {
+            message["method"] == "item/completed"
+                && message["params"]["item"]["type"] == "commandExecution"
+        })
+        .expect("the command item completed");
+    assert_eq!(command["params"]["item"]["status"], "declined");
+    assert!(!marker.exists(), "a declined command does not run");
+}
+
+/// The same across a crash of the real binary: SIGKILL while the question is open, start
+/// again, resume, accept.
+#[tokio::test]
+async fn r37_a_question_open_when_the_binary_is_killed_is_asked_again_after_a_restart() {
+    let mock = weft_test_support::mock::MockResponses::start().await;
+    mock.set_run_yield_ms(30_000);
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!(
+            "durable_approvals = true\n{}",
+            config_toml(&mock.base_url(), "")
+        ),
+    )
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let marker = work.path().join("ran");
+    let spawn = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
+            .arg("app-server")
+            .env("WEFT_HOME", home.path())
+            .env_remove("OPENAI_API_KEY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn weft");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        (child, WireClient::new(stdout, stdin))
+    };
+
+    let (mut child, mut client) = spawn();
+    client.initialize("weft-durable-test").await;
+    let thread = client
+        .call_ok(
+            "thread/start",
+            json!({"cwd": work.path().display().to_string(), "approvalPolicy": "untrusted", "sandbox": "workspace-write"}),
+        )
+        .await;
+    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
+    let command = format!("RUN: touch {}", marker.display());
+    client
+        .call_ok(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": command}]}),
+        )
+        .await;
+    let (request, _) = client.wait_for_server_request(APPROVAL).await;
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    drop(client);
+
+    let (mut child, mut client) = spawn();
+    client.initialize("weft-durable-test").await;
+    let resumed = client
+        .call_ok("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(
+        resumed["thread"]["status"],
+        json!({"type": "active", "activeFlags": ["waitingOnApproval"]})
+    );
+    let (replayed, _) = client.wait_for_server_request(APPROVAL).await;
+    assert_eq!(replayed["params"], request["params"]);
+    client
+        .answer(&replayed["id"], json!({"decision": "accept"}))
+        .await;
+    let (completed, _) = client.wait_for("turn/completed").await;
+    assert_eq!(completed["params"]["turn"]["status"], "completed");
+    assert!(marker.exists(), "the accepted command ran");
+    drop(client);
+    child.wait().await.unwrap();
+}
