@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use weft_protocol::v2::{ServerNotification, ServerRequest};
+use weft_protocol::v2::{EventPosition, ServerNotification, ServerRequest};
 use weft_protocol::{RequestId, RpcError};
 
 use crate::limits::CLIENT_QUEUE_DEPTH;
@@ -35,6 +35,14 @@ pub struct ReplyTo(pub RequestId);
 pub enum Outbound {
     /// A notification; shared because broadcasts fan one value out to many clients.
     Notification(Arc<ServerNotification>),
+    /// A notification a thread emitted, with its place in the thread's event stream (R38 ★):
+    /// written as a plain notification, plus `weftSeq` for connections that opted in.
+    ThreadEvent {
+        /// The notification.
+        notification: Arc<ServerNotification>,
+        /// Its position.
+        position: Arc<EventPosition>,
+    },
     /// A request to the client (an approval, a question); shared because every subscriber of
     /// the thread gets the same one, and a rejoining client gets it again (R32).
     Request {
@@ -61,12 +69,20 @@ pub enum Outbound {
 pub struct ClientSink {
     id: ClientId,
     sender: mpsc::Sender<Outbound>,
+    /// What every clone of the sink shares; one allocation, so a sink stays three words.
+    shared: Arc<SinkShared>,
+}
+
+#[derive(Debug, Default)]
+struct SinkShared {
     /// Cancelled when the client overflowed its queue; the server closes the connection.
     overflowed: CancellationToken,
     /// Cancelled when the connection closed: threads stop counting it as a subscriber at once,
     /// even before their `ClientGone` arrives (R4). The queue itself stays open until every
     /// holder of the sink lets go, so this is what "closed" means to the core.
     departed: CancellationToken,
+    /// The connection opted into the resumable event stream at `initialize` (R38 ★).
+    event_stream: std::sync::atomic::AtomicBool,
 }
 
 impl ClientSink {
@@ -81,13 +97,13 @@ impl ClientSink {
         match self.sender.try_send(message) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
-                if !self.overflowed.is_cancelled() {
+                if !self.shared.overflowed.is_cancelled() {
                     tracing::warn!(
                         client = %self.id,
                         depth = CLIENT_QUEUE_DEPTH,
                         "client queue full; disconnecting slow client"
                     );
-                    self.overflowed.cancel();
+                    self.shared.overflowed.cancel();
                 }
                 false
             }
@@ -98,6 +114,29 @@ impl ClientSink {
     /// Queues a notification.
     pub fn notify(&self, notification: Arc<ServerNotification>) -> bool {
         self.send(Outbound::Notification(notification))
+    }
+
+    /// Queues a thread's notification with its stream position.
+    pub fn notify_event(
+        &self,
+        notification: Arc<ServerNotification>,
+        position: Arc<EventPosition>,
+    ) -> bool {
+        self.send(Outbound::ThreadEvent {
+            notification,
+            position,
+        })
+    }
+
+    /// Records that the connection opted into the resumable event stream (R38 ★).
+    pub fn set_event_stream(&self, enabled: bool) {
+        self.shared.event_stream.store(enabled, Ordering::Relaxed);
+    }
+
+    /// Whether the connection opted into the resumable event stream.
+    #[must_use]
+    pub fn wants_event_stream(&self) -> bool {
+        self.shared.event_stream.load(Ordering::Relaxed)
     }
 
     /// Queues a server request.
@@ -120,18 +159,18 @@ impl ClientSink {
     /// Cancelled when this client overflowed its queue and must be disconnected.
     #[must_use]
     pub fn overflowed(&self) -> CancellationToken {
-        self.overflowed.clone()
+        self.shared.overflowed.clone()
     }
 
     /// True once the connection closed (or its queue's receiving side is gone).
     #[must_use]
     pub fn is_closed(&self) -> bool {
-        self.departed.is_cancelled() || self.sender.is_closed()
+        self.shared.departed.is_cancelled() || self.sender.is_closed()
     }
 
     /// Marks the connection closed.
     pub(crate) fn depart(&self) {
-        self.departed.cancel();
+        self.shared.departed.cancel();
     }
 }
 
@@ -174,8 +213,7 @@ impl Clients {
             ClientSink {
                 id,
                 sender,
-                overflowed: CancellationToken::new(),
-                departed: CancellationToken::new(),
+                shared: Arc::default(),
             },
             receiver,
         )
@@ -196,6 +234,16 @@ impl Clients {
     pub(crate) fn broadcast(&self, notification: &Arc<ServerNotification>) {
         let mut sinks = self.lock();
         sinks.retain(|_, sink| sink.notify(Arc::clone(notification)));
+    }
+
+    /// As [`Clients::broadcast`], for a thread's notification with its stream position.
+    pub(crate) fn broadcast_event(
+        &self,
+        notification: &Arc<ServerNotification>,
+        position: &Arc<EventPosition>,
+    ) {
+        let mut sinks = self.lock();
+        sinks.retain(|_, sink| sink.notify_event(Arc::clone(notification), Arc::clone(position)));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ClientId, ClientSink>> {

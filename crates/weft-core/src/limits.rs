@@ -113,3 +113,9 @@ const _: () = assert!(
 /// them at its next step (at once while the model streams); a client that steers faster than
 /// that gets `Server overloaded; retry later.` rather than growing the queue.
 pub const STEER_QUEUE_DEPTH: usize = 64;
+
+/// Notifications a thread keeps for `thread/resume` after an event position (R38 ★): enough
+/// for a client to reconnect after a short outage mid-turn (one streamed answer is a few hundred
+/// deltas). Kept only by threads an opted-in connection subscribed to; a position older than
+/// the buffer is refused with the oldest one still available.
+pub const EVENT_REPLAY_NOTIFICATIONS_MAX: usize = 4096;

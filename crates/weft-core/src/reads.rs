@@ -257,6 +257,7 @@ impl Core {
             reply: reply.clone(),
             include_turns,
             overrides: Box::new(params.settings.clone()),
+            after: params.weft_after_seq.clone().map(Box::new),
         };
         match self.services().registry.send(id, rejoin) {
             Ok(()) => None,
@@ -312,6 +313,7 @@ impl ColdResume {
                         reply: reply.clone(),
                         include_turns,
                         overrides: Box::new(params.settings.clone()),
+                        after: params.weft_after_seq.clone().map(Box::new),
                     };
                     if let Err(refused) = registry.send(id, rejoin) {
                         if refused == SendRefused::NotLoaded {
@@ -329,6 +331,15 @@ impl ColdResume {
                 Err(Busy::Full) => return reply.send::<()>(Err(too_many_loaded())),
             }
         };
+        // R38 ★: a stream position names a runtime that has ended; the caller reloads instead.
+        if let Some(asked) = params
+            .weft_after_seq
+            .as_ref()
+            .filter(|_| sink.wants_event_stream())
+        {
+            let id = id.to_string();
+            return reply.send::<()>(Err(RpcError::event_stream_gap(&id, asked, None, false)));
+        }
         let loaded = match core.load_stored(id, &params).await {
             Ok(loaded) => loaded,
             Err(err) => return reply.send::<()>(Err(err)),

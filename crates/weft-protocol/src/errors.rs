@@ -242,6 +242,37 @@ impl RpcError {
         ))
     }
 
+    /// ★ R38: `thread/resume` after an event position the thread can no longer replay from;
+    /// `data` names the reason and the oldest position still available (none when the thread
+    /// is not loaded: its stream ended with its runtime).
+    #[must_use]
+    pub fn event_stream_gap(
+        thread_id: &str,
+        asked: &crate::v2::EventPosition,
+        oldest: Option<&crate::v2::EventPosition>,
+        loaded: bool,
+    ) -> Self {
+        let available = match oldest {
+            Some(oldest) => format!(
+                "the oldest event still available is {}/{}",
+                oldest.epoch, oldest.seq
+            ),
+            None if loaded => "no event of this thread is kept".to_owned(),
+            None => "the thread is not loaded, so its event stream has ended".to_owned(),
+        };
+        Self {
+            code: INVALID_REQUEST,
+            message: format!(
+                "cannot resume thread {thread_id} after event {}/{}: {available}; resume without weftAfterSeq to reload the thread",
+                asked.epoch, asked.seq
+            ),
+            data: Some(serde_json::json!({
+                "reason": crate::v2::EVENT_STREAM_GAP,
+                "oldestAvailable": oldest,
+            })),
+        }
+    }
+
     /// `-32600 Server is draining; retry after reconnecting` with its `data`.
     #[must_use]
     pub fn draining() -> Self {

@@ -51,6 +51,12 @@ pub struct InitializeCapabilities {
     /// Explicit gateway OAuth (accepted, not used yet).
     #[serde(default)]
     pub explicit_gateway_oauth: Option<bool>,
+    /// ★ weft's resumable event stream (lifecycle.md R38): thread notifications carry a
+    /// `weftSeq` position and `thread/resume` accepts `weftAfterSeq`. Not in the reference's
+    /// schema; reference clients never send it and never see the positions.
+    #[serde(default)]
+    #[schemars(skip)]
+    pub weft_event_stream: bool,
 }
 
 /// `initialize` result (`v1/InitializeResponse.json`).

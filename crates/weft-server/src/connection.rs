@@ -240,7 +240,9 @@ impl Connection {
         let _ = self.notification_caps.set(NotificationFilter {
             opt_outs,
             experimental_api: capabilities.experimental_api,
+            event_stream: capabilities.weft_event_stream,
         });
+        self.sink.set_event_stream(capabilities.weft_event_stream);
         self.experimental_api = capabilities.experimental_api;
         self.initialized = true;
         reply.send(Ok(initialize::response(user_agent, self.core.home())));

@@ -19,6 +19,8 @@ pub(crate) struct NotificationFilter {
     pub(crate) opt_outs: HashSet<String>,
     /// Whether experimental notifications may be sent.
     pub(crate) experimental_api: bool,
+    /// Thread notifications carry their `weftSeq` position (R38 ★, `weftEventStream`).
+    pub(crate) event_stream: bool,
 }
 
 impl NotificationFilter {
@@ -91,16 +93,20 @@ pub(crate) async fn run<O: FrameOutput>(
 fn encode(message: &Outbound, caps: &NotificationCaps, line: &mut Vec<u8>) -> bool {
     let result = match message {
         Outbound::Notification(notification) => {
-            let method = notification.method();
-            let allowed = match caps.get() {
-                Some(filter) => filter.allows(method),
-                // Before `initialize` nothing is negotiated: stable notifications only.
-                None => !EXPERIMENTAL_NOTIFICATION_METHODS.contains(&method),
-            };
-            if !allowed {
+            if !allowed(notification, caps) {
                 return false;
             }
-            encode_notification(notification, line)
+            encode_notification(notification, None, line)
+        }
+        Outbound::ThreadEvent {
+            notification,
+            position,
+        } => {
+            if !allowed(notification, caps) {
+                return false;
+            }
+            let event_stream = caps.get().is_some_and(|filter| filter.event_stream);
+            encode_notification(notification, event_stream.then_some(&**position), line)
         }
         Outbound::Request { id, request } => encode_request(id, request, line),
         Outbound::Response {
@@ -118,6 +124,16 @@ fn encode(message: &Outbound, caps: &NotificationCaps, line: &mut Vec<u8>) -> bo
     }
     line.push(b'\n');
     true
+}
+
+/// Whether the connection's capabilities let this notification through.
+fn allowed(notification: &weft_protocol::v2::ServerNotification, caps: &NotificationCaps) -> bool {
+    let method = notification.method();
+    match caps.get() {
+        Some(filter) => filter.allows(method),
+        // Before `initialize` nothing is negotiated: stable notifications only.
+        None => !EXPERIMENTAL_NOTIFICATION_METHODS.contains(&method),
+    }
 }
 
 /// `{"method":…,"id":…,"params":…}` as the reference writes server requests.
@@ -142,16 +158,23 @@ fn encode_request(
 }
 
 /// `{"method":…,"params":…,"emittedAtMs":…}`: the enum serialises as `{"method","params"}`,
-/// and `emittedAtMs` is appended inside the closing brace.
+/// and `emittedAtMs` is appended inside the closing brace — then `weftSeq` for a connection
+/// that opted into the resumable event stream (R38 ★).
 fn encode_notification(
     notification: &weft_protocol::v2::ServerNotification,
+    position: Option<&weft_protocol::v2::EventPosition>,
     line: &mut Vec<u8>,
 ) -> Result<(), serde_json::Error> {
     serde_json::to_writer(&mut *line, notification)?;
     debug_assert_eq!(line.last(), Some(&b'}'));
     line.pop();
     let emitted_at_ms = chrono_ms();
-    line.extend_from_slice(format!(",\"emittedAtMs\":{emitted_at_ms}}}").as_bytes());
+    line.extend_from_slice(format!(",\"emittedAtMs\":{emitted_at_ms}").as_bytes());
+    if let Some(position) = position {
+        line.extend_from_slice(b",\"weftSeq\":");
+        serde_json::to_writer(&mut *line, position)?;
+    }
+    line.push(b'}');
     Ok(())
 }
 
@@ -192,6 +215,7 @@ mod tests {
             .into_iter()
             .collect(),
             experimental_api: true,
+            event_stream: false,
         };
         assert!(!filter.allows("thread/readState/changed"));
         assert!(!filter.allows("turn/started"));

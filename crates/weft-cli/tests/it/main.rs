@@ -15,6 +15,7 @@ mod command_exec;
 mod demo;
 mod durable;
 mod errors;
+mod event_stream;
 mod experimental;
 mod fork;
 mod goals;

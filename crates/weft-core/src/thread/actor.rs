@@ -30,6 +30,7 @@ use crate::turn::{TurnEvent, TurnOutcome};
 use goal::GoalTurnEnd;
 
 mod durable;
+mod event_log;
 mod goal;
 mod requests;
 mod turn_start;
@@ -65,6 +66,7 @@ pub(super) fn spawn(
         unload_waiters: Vec::new(),
         goal_continuations: 0,
         revived: durable::RevivedRequests::new(),
+        events: event_log::EventLog::new(),
         pending_dirty: false,
         has_record,
         suspended: false,
@@ -141,6 +143,8 @@ struct Actor {
     has_record: bool,
     /// Suspended for a restart at the drain deadline (R37): nothing more is recorded.
     suspended: bool,
+    /// This runtime's numbered notifications (R38 ★).
+    events: event_log::EventLog,
     services: ThreadServices,
 }
 
@@ -206,7 +210,7 @@ impl Actor {
                 // R5: a connection that left while the thread was created is not subscribed;
                 // the thread still unloads after the delay.
                 if !sink.is_closed() {
-                    self.subscribers.insert(sink.id(), sink.clone());
+                    self.subscribe(&sink);
                 }
                 let turns = if include_turns {
                     self.state.turns.clone()
@@ -234,9 +238,18 @@ impl Actor {
                         status: self.last_status.clone(),
                     },
                 ));
-                self.resume(sink, reply, include_turns);
+                self.resume(sink, reply, include_turns, None);
             }
         }
+    }
+
+    /// Adds a subscriber; one that opted into the resumable event stream starts the keeping
+    /// of this thread's notifications (R38 ★).
+    fn subscribe(&mut self, sink: &ClientSink) {
+        if sink.wants_event_stream() {
+            self.events.start_buffering();
+        }
+        self.subscribers.insert(sink.id(), sink.clone());
     }
 
     /// R26, in part: a rejoin keeps the loaded thread's settings; what the request asked for
@@ -329,9 +342,10 @@ impl Actor {
                 reply,
                 include_turns,
                 overrides,
+                after,
             } => {
                 self.log_ignored_overrides(&overrides);
-                self.resume(sink, reply, include_turns);
+                self.resume(sink, reply, include_turns, after.map(|after| *after));
             }
             Command::Read {
                 include_turns,
@@ -516,21 +530,51 @@ impl Actor {
         })
     }
 
-    fn resume(&mut self, sink: ClientSink, reply: Reply, include_turns: bool) {
+    /// A rejoin (R24, R25). With `after` (R38 ★, for a connection that opted in), the
+    /// response is followed by exactly the notifications after that position instead of the
+    /// usage and goal snapshots, which the stream already holds.
+    fn resume(
+        &mut self,
+        sink: ClientSink,
+        reply: Reply,
+        include_turns: bool,
+        after: Option<weft_protocol::v2::EventPosition>,
+    ) {
         let materialized = self.rollout.is_some() || !self.state.turns.is_empty();
         if !materialized && self.active.is_none() {
             // R28: a loaded thread that has not run a turn has nothing to resume yet.
             let id = self.state.meta.id.to_string();
             return reply.send::<()>(Err(RpcError::no_rollout_found(&id)));
         }
-        self.subscribers.insert(sink.id(), sink.clone());
+        let replay = match after.filter(|_| sink.wants_event_stream()) {
+            None => None,
+            Some(asked) => match self.events.after(&asked) {
+                Ok(replay) => Some(replay),
+                Err(event_log::Gap::Unavailable { oldest }) => {
+                    let id = self.state.meta.id.to_string();
+                    return reply.send::<()>(Err(RpcError::event_stream_gap(
+                        &id,
+                        &asked,
+                        oldest.as_ref(),
+                        true,
+                    )));
+                }
+            },
+        };
+        self.subscribe(&sink);
         let response = self.serialized_resume_response(include_turns);
         reply.sink.reply(reply.to, response);
-        if include_turns {
-            self.send_usage(&sink);
+        if let Some(replay) = replay {
+            for (position, notification) in replay {
+                sink.notify_event(notification, position);
+            }
+        } else {
+            if include_turns {
+                self.send_usage(&sink);
+            }
+            // R27: the goal snapshot, a broadcast.
+            self.goal_snapshot();
         }
-        // R27: the goal snapshot, a broadcast.
-        self.goal_snapshot();
         // R32: every still-pending request again, same id and params, in id order.
         for (id, pending) in &self.pending {
             sink.request(*id, Arc::clone(&pending.request));
@@ -564,14 +608,29 @@ impl Actor {
         ));
     }
 
+    /// A notification to the thread's subscribers, numbered in its event stream (R38 ★).
     fn emit(&mut self, notification: ServerNotification) {
         let notification = Arc::new(notification);
-        self.subscribers
-            .retain(|_, sink| sink.notify(Arc::clone(&notification)));
+        match self.events.record(&notification) {
+            Some(position) => self.subscribers.retain(|_, sink| {
+                sink.notify_event(Arc::clone(&notification), Arc::clone(&position))
+            }),
+            None => self
+                .subscribers
+                .retain(|_, sink| sink.notify(Arc::clone(&notification))),
+        }
     }
 
-    fn broadcast(&self, notification: ServerNotification) {
-        self.services.clients.broadcast(&Arc::new(notification));
+    /// A notification about the thread to every connection, numbered in its event stream.
+    fn broadcast(&mut self, notification: ServerNotification) {
+        let notification = Arc::new(notification);
+        match self.events.record(&notification) {
+            Some(position) => self
+                .services
+                .clients
+                .broadcast_event(&notification, &position),
+            None => self.services.clients.broadcast(&notification),
+        }
     }
 
     fn publish_status(&mut self) {

@@ -91,6 +91,8 @@ pub(crate) enum Command {
         include_turns: bool,
         /// The request's settings: a loaded thread keeps its own and logs what it ignored (R26).
         overrides: Box<weft_protocol::v2::ThreadSettingsOverrides>,
+        /// Resume the event stream after this position (R38 ★).
+        after: Option<Box<weft_protocol::v2::EventPosition>>,
     },
     /// A snapshot of the thread for `thread/read` and lists.
     Read {

@@ -2,6 +2,7 @@
 
 mod command_exec;
 mod common;
+mod event_stream;
 mod goal;
 mod item;
 mod notifications;
@@ -22,6 +23,7 @@ pub use common::{
     ApprovalPolicyName, ApprovalsReviewer, AskForApproval, NetworkAccess, ReasoningSummary,
     SandboxMode, SandboxPolicy, SessionSource, SessionSourceName, SortDirection, ThreadSortKey,
 };
+pub use event_stream::{EVENT_STREAM_GAP, EventPosition};
 pub use goal::{
     ThreadGoal, ThreadGoalClearParams, ThreadGoalClearResponse, ThreadGoalGetParams,
     ThreadGoalGetResponse, ThreadGoalMutationOrigin, ThreadGoalSetParams, ThreadGoalSetResponse,

@@ -128,6 +128,13 @@ pub struct ThreadResumeParams {
     /// Return metadata only, no turns.
     #[serde(default)]
     pub exclude_turns: Option<bool>,
+    /// ★ Re-subscribe after this position of the thread's event stream (lifecycle.md R38):
+    /// the notifications after it follow the response, and nothing before it is sent again.
+    /// Honoured for connections that opted into `weftEventStream`; not in the reference's
+    /// schema.
+    #[serde(default)]
+    #[schemars(skip)]
+    pub weft_after_seq: Option<crate::v2::EventPosition>,
 }
 
 /// `thread/resume` result.

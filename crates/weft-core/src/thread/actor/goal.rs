@@ -188,7 +188,7 @@ impl Actor {
 
     /// R27: the goal snapshot a resume sends after the response and the token usage: the goal,
     /// or `thread/goal/cleared` when there is none. Nothing when goals do not apply.
-    pub(super) fn goal_snapshot(&self) {
+    pub(super) fn goal_snapshot(&mut self) {
         if !self.goal_tools_offered() {
             return;
         }

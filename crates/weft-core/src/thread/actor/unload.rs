@@ -129,7 +129,7 @@ impl Actor {
             .is_ok()
     }
 
-    fn broadcast_not_loaded(&self) {
+    fn broadcast_not_loaded(&mut self) {
         self.broadcast(ServerNotification::ThreadStatusChanged(
             ThreadStatusChangedNotification {
                 thread_id: self.state.meta.id.to_string(),
@@ -156,7 +156,7 @@ impl Actor {
     /// Answers a command that reached the actor after it stopped: callers waiting on a reply
     /// get the closing error (they retry and load the thread anew); reads fall back to disk
     /// when their answer channel closes.
-    pub(super) fn refuse(&self, command: Command) {
+    pub(super) fn refuse(&mut self, command: Command) {
         let id = self.state.meta.id.to_string();
         match command {
             Command::Unsubscribe { reply, .. } => reply.send(Ok(ThreadUnsubscribeResponse {
