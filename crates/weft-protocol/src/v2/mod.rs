@@ -5,6 +5,7 @@ mod common;
 mod goal;
 mod item;
 mod notifications;
+mod read_state;
 mod requests;
 mod server_requests;
 mod thread;
@@ -39,6 +40,12 @@ pub use notifications::{
     ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
     TurnDiffUpdatedNotification, TurnNotification, TurnPlanStep, TurnPlanStepStatus,
     TurnPlanUpdatedNotification, WarningNotification,
+};
+pub use read_state::{
+    ThreadMetadataGitInfoUpdateParams, ThreadMetadataUpdateParams, ThreadMetadataUpdateResponse,
+    ThreadReadState, ThreadReadStateChangedNotification, ThreadReadStateOperation,
+    ThreadReadStateUpdateParams, ThreadReadStateUpdateResponse, ThreadUnreadPosition,
+    initial_read_state_revision,
 };
 pub use requests::{
     ConfigReadParams, ConfigReadResponse, CwdFilter, Model, ModelListParams, ModelListResponse,
