@@ -1,5 +1,6 @@
 //! Stored thread metadata: `thread/metadata/update` (Git info patches, under the thread-list
-//! permit, R33) on stored and loaded threads, kept across re-indexing and restarts.
+//! permit, R33) on stored and loaded threads, kept across re-indexing and restarts; and R34, a
+//! rollout without a model provider listed and read with the configured one.
 
 use serde_json::{Value, json};
 use weft_test_support::wire::methods;
@@ -180,4 +181,61 @@ async fn metadata_update_errors() {
     );
     // Nothing was stored by the refused requests.
     assert_eq!(read_git(&mut client, &thread_id).await, Value::Null);
+}
+
+/// R34: a rollout whose `session_meta` records no model provider is listed by a default
+/// `thread/list` (which filters on the configured provider) and read with the configured id.
+#[tokio::test]
+async fn r34_a_rollout_without_a_provider_is_listed_and_read_with_the_configured_one() {
+    let mut harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    run_turn(&mut client, &thread_id, "hello").await;
+    let read = client
+        .call_ok("thread/read", json!({"threadId": thread_id}))
+        .await;
+    let path = std::path::PathBuf::from(read["thread"]["path"].as_str().expect("path"));
+
+    // Written by an older version: no provider in the session_meta line.
+    let text = std::fs::read_to_string(&path).expect("rollout");
+    let mut lines: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("json"))
+        .collect();
+    assert_eq!(lines[0]["type"], "session_meta");
+    let removed = lines[0]["payload"]
+        .as_object_mut()
+        .expect("payload")
+        .remove("model_provider");
+    assert_eq!(removed, Some(json!("mock")));
+    // A visible change too, so the test shows the restarted index read the rewritten line.
+    lines[0]["payload"]["cli_version"] = json!("0.1.0");
+    let rewritten: String = lines
+        .iter()
+        .map(|line| format!("{line}\n"))
+        .collect::<String>();
+    std::fs::write(&path, rewritten).expect("rewrite");
+
+    harness.restart();
+    let mut client = harness.connect().await;
+    let listed = client.call_ok("thread/list", json!({})).await;
+    let row = listed["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .find(|thread| thread["id"] == thread_id)
+        .unwrap_or_else(|| panic!("default list lacks the thread: {listed}"));
+    assert_eq!(
+        row["cliVersion"], "0.1.0",
+        "the rewritten rollout was re-read"
+    );
+    assert_eq!(row["modelProvider"], "mock");
+    let read = client
+        .call_ok("thread/read", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(read["thread"]["modelProvider"], "mock");
+    let resumed = client
+        .call_ok("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(resumed["thread"]["modelProvider"], "mock");
 }
