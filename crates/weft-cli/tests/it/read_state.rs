@@ -4,9 +4,10 @@
 //! `thread/status/changed {idle}`, and durability across a restart.
 
 use serde_json::{Value, json};
+use weft_test_support::mock::Script;
 use weft_test_support::wire::methods;
 
-use crate::harness::{Client, Harness, labels, run_turn, start_thread};
+use crate::harness::{Client, Harness, labels, run_turn, start_thread, start_turn};
 
 const UNKNOWN_THREAD: &str = "00000000-0000-0000-0000-000000000000";
 
@@ -288,4 +289,94 @@ async fn read_state_update_errors() {
             "message": "thread/readState/update requires experimentalApi capability",
         })
     );
+}
+
+/// The reference does not mark a turn end while an active goal will continue the thread: goal
+/// continuation turns mark nothing until the goal stops; the next user turn does.
+#[tokio::test]
+async fn goal_continuation_turns_do_not_mark_the_thread_unread() {
+    let harness = Harness::start_adjusted(|config| config.goals.continuation_turns_max = 2).await;
+    let mut client = harness.connect_experimental().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    let initial = read_state(&mut client, &thread_id).await;
+    client
+        .call_ok(
+            "thread/goal/set",
+            json!({"threadId": thread_id, "objective": "Never done"}),
+        )
+        .await;
+    // Two continuation turns, then the bound pauses the goal with a warning.
+    let (_, before) = client.wait_for("warning").await;
+    let seen = methods(&before);
+    assert_eq!(
+        seen.iter()
+            .filter(|method| *method == "turn/completed")
+            .count(),
+        2,
+        "{seen:?}"
+    );
+    assert!(
+        !seen.contains(&"thread/readState/changed".to_owned()),
+        "{seen:?}"
+    );
+    assert_eq!(read_state(&mut client, &thread_id).await, initial);
+
+    // The goal is paused now: a user turn's answer needs attention again.
+    let messages = run_turn(&mut client, &thread_id, "status?").await;
+    assert!(
+        methods(&messages).contains(&"thread/readState/changed".to_owned()),
+        "{messages:?}"
+    );
+}
+
+/// A failed turn needs attention (its error is the result); a turn interrupted before any
+/// answer completed does not.
+#[tokio::test]
+async fn a_failed_turn_marks_the_thread_and_an_interrupted_one_without_an_answer_does_not() {
+    let harness = Harness::start().await;
+    harness
+        .mock
+        .push(Script::http_error(500, r#"{"error":{"message":"boom"}}"#));
+    let mut client = harness.connect_experimental().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    let failed = run_turn(&mut client, &thread_id, "hello").await;
+    assert_eq!(
+        failed.last().expect("turn/completed")["params"]["turn"]["status"],
+        "failed"
+    );
+    let order = labels(&failed);
+    let changed = order
+        .iter()
+        .position(|label| label == "thread/readState/changed")
+        .unwrap_or_else(|| panic!("{order:?}"));
+    // The status became systemError with the error already; the mark precedes the turn's end.
+    assert!(
+        changed
+            > order
+                .iter()
+                .position(|label| label == "error")
+                .expect("error")
+    );
+    assert_eq!(&order[changed + 1..], ["turn/completed"], "{order:?}");
+    let state = read_state(&mut client, &thread_id).await;
+
+    let mut script = Script::new()
+        .with_message_added()
+        .with_text_delta("working ");
+    let _gate = script.gate();
+    harness.mock.push(script.with_message_done());
+    let turn_id = start_turn(&mut client, &thread_id, "again").await;
+    client.wait_for("item/agentMessage/delta").await;
+    client
+        .call_ok(
+            "turn/interrupt",
+            json!({"threadId": thread_id, "turnId": turn_id}),
+        )
+        .await;
+    let (_, before) = client.wait_for("turn/completed").await;
+    assert!(
+        !methods(&before).contains(&"thread/readState/changed".to_owned()),
+        "{before:?}"
+    );
+    assert_eq!(read_state(&mut client, &thread_id).await, state);
 }
