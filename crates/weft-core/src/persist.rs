@@ -155,8 +155,8 @@ impl Persistence {
         .await?
     }
 
-    /// Deletes a thread's rollout and its index row (`thread/delete`); the folder entry is
-    /// fsynced so the deletion survives a power loss once this returns.
+    /// Deletes a thread's rollout, its index row and its marks (`thread/delete`); the folder
+    /// entry is fsynced so the deletion survives a power loss once this returns.
     pub(crate) async fn delete_rollout(&self, id: ThreadId, path: PathBuf) -> Result<(), String> {
         self.with_index(move |index| {
             match std::fs::remove_file(&path) {
@@ -171,7 +171,7 @@ impl Persistence {
             }
             index
                 .remove(id.uuid())
-                .map(|_| ())
+                .and_then(|_| index.forget_marks(id.uuid()))
                 .map_err(|err| err.to_string())
         })
         .await?
@@ -236,7 +236,8 @@ impl Persistence {
             .await?
     }
 
-    /// Saves a read mark if `expected_revision` is current ([`weft_store::Index::update_read_state`]).
+    /// Saves a read mark if `expected_revision` is current
+    /// ([`weft_store::Index::update_read_state`]).
     pub(crate) async fn update_read_state(
         &self,
         id: ThreadId,

@@ -304,3 +304,15 @@ pub(super) fn save_git_patch(
     transaction.commit()?;
     Ok(())
 }
+
+/// Forgets a deleted thread's marks.
+pub(super) fn forget(connection: &Connection, id: Uuid) -> Result<(), IndexError> {
+    let key = id.to_string();
+    connection
+        .prepare_cached("DELETE FROM thread_read_receipts WHERE thread_id = ?1")?
+        .execute(params![key])?;
+    connection
+        .prepare_cached("DELETE FROM thread_git_patches WHERE thread_id = ?1")?
+        .execute(params![key])?;
+    Ok(())
+}

@@ -263,6 +263,14 @@ impl Index {
         marks::save_git_patch(&self.connection, id, patch)
     }
 
+    /// Forgets a thread's marks (`thread/delete`: the thread is gone for good).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn forget_marks(&self, id: Uuid) -> Result<(), IndexError> {
+        marks::forget(&self.connection, id)
+    }
+
     /// The Git patch saved for a thread, if any.
     ///
     /// # Errors

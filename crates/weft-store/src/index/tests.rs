@@ -251,4 +251,9 @@ fn marks_survive_a_cache_rebuild_and_a_reindex() {
     let index = reopen(&dir);
     assert_eq!(index.read_states(&[id]).expect("states")[&id], unread);
     assert_eq!(index.git_patch(id).expect("patch"), Some(patch));
+
+    // A deleted thread's marks go with it.
+    index.forget_marks(id).expect("forget");
+    assert_eq!(index.read_states(&[id]).expect("states")[&id], initial);
+    assert_eq!(index.git_patch(id).expect("patch"), None);
 }
