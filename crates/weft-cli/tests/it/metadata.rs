@@ -239,3 +239,51 @@ async fn r34_a_rollout_without_a_provider_is_listed_and_read_with_the_configured
         .await;
     assert_eq!(resumed["thread"]["modelProvider"], "mock");
 }
+
+/// R33: `thread/metadata/update` and archive/unarchive of the same thread, sent together, are
+/// serialised by the thread-list permit: every request succeeds and no patch is lost to a
+/// rollout move.
+#[tokio::test]
+async fn r33_metadata_updates_racing_archive_moves_all_stand() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    run_turn(&mut client, &thread_id, "hello").await;
+    client
+        .call_ok("thread/read", json!({"threadId": thread_id}))
+        .await;
+    for round in 0..20 {
+        let mover = if round % 2 == 0 {
+            "thread/archive"
+        } else {
+            "thread/unarchive"
+        };
+        let moved = client
+            .send_request(mover, json!({"threadId": thread_id}))
+            .await;
+        let patched = client
+            .send_request(
+                "thread/metadata/update",
+                json!({"threadId": thread_id, "gitInfo": {"branch": format!("b{round}")}}),
+            )
+            .await;
+        let mut pending = vec![moved, patched];
+        while !pending.is_empty() {
+            let message = client.next_message().await;
+            let Some(id) = message.get("id").and_then(Value::as_i64) else {
+                continue;
+            };
+            if message.get("method").is_some() {
+                continue;
+            }
+            assert!(message.get("result").is_some(), "{mover}: {message}");
+            pending.retain(|waiting| *waiting != id);
+        }
+    }
+    // Twenty moves leave it unarchived, with the last patch.
+    let read = client
+        .call_ok("thread/read", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(read["thread"]["gitInfo"]["branch"], "b19");
+    assert_eq!(listed_git(&mut client, &thread_id).await["branch"], "b19");
+}
