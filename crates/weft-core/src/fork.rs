@@ -87,6 +87,7 @@ impl Core {
                 recency_at: created.timestamp(),
                 name,
                 path: path.clone(),
+                git: None,
             };
             let mut state = build::from_rollout(
                 &config,

@@ -22,6 +22,7 @@ mod goal;
 pub mod ids;
 pub mod limits;
 mod persist;
+mod read_state;
 mod reads;
 mod server_requests;
 mod services;

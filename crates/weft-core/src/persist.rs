@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use weft_protocol::v2::ThreadReadState;
+use weft_store::{GitPatch, Index, ListPage, ListQuery, ReadMark, ReadStateUpdate, ThreadRow};
 use weft_store::{Home, RolloutDigest};
-use weft_store::{Index, ListPage, ListQuery, ThreadRow};
 
 use crate::error::CoreError;
 use crate::ids::ThreadId;
@@ -154,8 +155,8 @@ impl Persistence {
         .await?
     }
 
-    /// Deletes a thread's rollout and its index row (`thread/delete`); the folder entry is
-    /// fsynced so the deletion survives a power loss once this returns.
+    /// Deletes a thread's rollout, its index row and its marks (`thread/delete`); the folder
+    /// entry is fsynced so the deletion survives a power loss once this returns.
     pub(crate) async fn delete_rollout(&self, id: ThreadId, path: PathBuf) -> Result<(), String> {
         self.with_index(move |index| {
             match std::fs::remove_file(&path) {
@@ -171,7 +172,7 @@ impl Persistence {
             weft_store::remove_suspended(index.home(), id.uuid()).map_err(|err| err.to_string())?;
             index
                 .remove(id.uuid())
-                .map(|_| ())
+                .and_then(|_| index.forget_marks(id.uuid()))
                 .map_err(|err| err.to_string())
         })
         .await?
@@ -251,6 +252,61 @@ impl Persistence {
         .map_err(|err| format!("store task failed: {err}"))??;
         self.index_path(path).await;
         Ok(())
+    }
+
+    /// The read state of each of `ids` (initial for threads never marked).
+    pub(crate) async fn read_states(
+        &self,
+        ids: Vec<uuid::Uuid>,
+    ) -> Result<std::collections::HashMap<uuid::Uuid, ThreadReadState>, String> {
+        self.with_index(move |index| index.read_states(&ids).map_err(|err| err.to_string()))
+            .await?
+    }
+
+    /// Saves a read mark if `expected_revision` is current
+    /// ([`weft_store::Index::update_read_state`]).
+    pub(crate) async fn update_read_state(
+        &self,
+        id: ThreadId,
+        expected_revision: String,
+        mark: ReadMark,
+    ) -> Result<ReadStateUpdate, String> {
+        self.with_index(move |index| {
+            index
+                .update_read_state(id.uuid(), &expected_revision, mark)
+                .map_err(|err| err.to_string())
+        })
+        .await?
+    }
+
+    /// Records that a turn ended with a result needing attention; the new state.
+    pub(crate) async fn publish_attention(
+        &self,
+        id: ThreadId,
+        turn_id: String,
+    ) -> Result<ThreadReadState, String> {
+        self.with_index(move |index| {
+            index
+                .publish_attention(id.uuid(), &turn_id)
+                .map_err(|err| err.to_string())
+        })
+        .await?
+    }
+
+    /// Saves a `thread/metadata/update` Git patch and returns the thread's row after it (if
+    /// the thread has one).
+    pub(crate) async fn save_git_patch(
+        &self,
+        id: ThreadId,
+        patch: GitPatch,
+    ) -> Result<Option<ThreadRow>, String> {
+        self.with_index(move |index| {
+            index
+                .save_git_patch(id.uuid(), &patch)
+                .and_then(|()| index.get(id.uuid()))
+                .map_err(|err| err.to_string())
+        })
+        .await?
     }
 
     /// One `thread/list` page.

@@ -64,10 +64,12 @@ impl Core {
             }
             data.push(thread);
         }
+        let read_states = self.read_states_of(&data).await;
         Ok(ThreadListResponse {
             data,
             next_cursor: page.next_cursor,
             backwards_cursor: page.backwards_cursor,
+            read_states,
         })
     }
 
@@ -90,10 +92,11 @@ impl Core {
         let thread = self
             .read_thread(id, &params.thread_id, include_turns)
             .await?;
-        Ok(ThreadReadResponse { thread })
+        let read_state = self.read_state_of(&thread).await;
+        Ok(ThreadReadResponse { thread, read_state })
     }
 
-    async fn read_thread(
+    pub(crate) async fn read_thread(
         &self,
         id: ThreadId,
         raw_id: &str,

@@ -3,12 +3,18 @@
 //! between `sessions/` and `archived_sessions/`; a loaded thread is unloaded first) and
 //! `thread/name/set` (the name goes to `session_index.jsonl`, shared with the reference, and
 //! the index; a loaded thread's actor takes it and announces it), and `thread/delete` (a loaded
-//! thread is unloaded first; the rollout and its index row go).
+//! thread is unloaded first; the rollout and its index row go), and `thread/metadata/update` (a
+//! Git patch kept with the index's user marks; a loaded thread's actor takes it too).
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 use weft_protocol::RpcError;
-use weft_protocol::v2::{ServerNotification, ThreadIdNotification, ThreadNameUpdatedNotification};
+use weft_protocol::errors::{GIT_INFO_EMPTY, git_field_empty};
+use weft_protocol::v2::{
+    ServerNotification, ThreadIdNotification, ThreadMetadataUpdateParams,
+    ThreadMetadataUpdateResponse, ThreadNameUpdatedNotification,
+};
+use weft_store::{GitFieldPatch, GitPatch};
 
 use crate::clients::Reply;
 use crate::core::Core;
@@ -212,6 +218,57 @@ impl Core {
         Ok((id, row.to_thread(&services.config.model_provider)))
     }
 
+    /// `thread/metadata/update`: patches the thread's Git metadata (kept with the index's user
+    /// marks, so a re-index never undoes it) and answers with the thread, no turns. A loaded
+    /// thread's actor takes the patch too, so its reads agree. The reference sends no
+    /// notification for it.
+    ///
+    /// # Errors
+    /// `invalid thread id`, `gitInfo must include at least one field`, `gitInfo.<field> must
+    /// not be empty`, `thread not found: <id>`, `failed to update thread metadata: …`.
+    pub async fn thread_metadata_update(
+        &self,
+        params: ThreadMetadataUpdateParams,
+    ) -> Result<ThreadMetadataUpdateResponse, RpcError> {
+        let id =
+            ThreadId::parse(&params.thread_id).map_err(|err| RpcError::invalid_thread_id(&err))?;
+        let git = params
+            .git_info
+            .filter(|git| !git.is_empty())
+            .ok_or_else(|| RpcError::invalid_request(GIT_INFO_EMPTY))?;
+        let patch = GitPatch {
+            sha: git_field(git.sha, "gitInfo.sha")?,
+            branch: git_field(git.branch, "gitInfo.branch")?,
+            origin_url: git_field(git.origin_url, "gitInfo.originUrl")?,
+        };
+        let _permit = self.thread_list_permit().await?;
+        let services = self.services();
+        let failed =
+            |err: String| RpcError::internal(format!("failed to update thread metadata: {err}"));
+        let loaded = services.registry.handle(id);
+        let stored = services.persistence.find(id).await.map_err(failed)?;
+        if stored.is_none() && loaded.is_none() {
+            return Err(RpcError::thread_not_found(&id.to_string()));
+        }
+        let row = services
+            .persistence
+            .save_git_patch(id, patch.clone())
+            .await
+            .map_err(failed)?;
+        if let Some(handle) = loaded
+            && let Ok(thread) = handle
+                .ask(|reply| Command::PatchGitInfo { patch, reply })
+                .await
+        {
+            return Ok(ThreadMetadataUpdateResponse { thread });
+        }
+        // Not loaded (or it unloaded meanwhile): the row, which has the patch.
+        let row = row.ok_or_else(|| RpcError::thread_not_found(&id.to_string()))?;
+        Ok(ThreadMetadataUpdateResponse {
+            thread: row.to_thread(&services.config.model_provider),
+        })
+    }
+
     /// Unloads a loaded thread now (R20) and waits until it is gone, bounded: a running turn is
     /// interrupted and recorded, then the runtime stops within [`THREAD_SHUTDOWN_WAIT`].
     async fn unload(&self, id: ThreadId) {
@@ -228,6 +285,21 @@ impl Core {
         {
             tracing::warn!(thread_id = %id, "thread did not unload in time; archiving anyway");
         }
+    }
+}
+
+/// One Git field of a `thread/metadata/update` patch: a replacement is trimmed and must not be
+/// empty (`<name> must not be empty`); absent and `null` pass as they are.
+fn git_field(value: GitFieldPatch, name: &str) -> Result<GitFieldPatch, RpcError> {
+    match value {
+        Some(Some(text)) => {
+            let text = text.trim();
+            if text.is_empty() {
+                return Err(RpcError::invalid_request(git_field_empty(name)));
+            }
+            Ok(Some(Some(text.to_owned())))
+        }
+        other => Ok(other),
     }
 }
 

@@ -53,6 +53,22 @@ pub const GOAL_BUDGET_NOT_POSITIVE: &str = "goal budgets must be positive when p
 /// Any `thread/goal/*` method while goals are switched off (`[features] goals = false`).
 pub const GOALS_DISABLED: &str = "goals feature is disabled";
 
+/// `thread/readState/update` with a revision other than the current one (`data` carries the
+/// current state and `reason: "readStateConflict"`).
+pub const READ_STATE_CHANGED: &str = "read state changed";
+/// `thread/readState/update` on a thread that has no durable read state (ephemeral, a
+/// sub-agent's, or of an unknown source).
+pub const READ_STATE_UNAVAILABLE: &str = "thread read state unavailable";
+/// `thread/metadata/update` without `gitInfo`, or with an empty one.
+pub const GIT_INFO_EMPTY: &str = "gitInfo must include at least one field";
+
+/// `<field> must not be empty` (`thread/metadata/update`, a Git field blank once trimmed;
+/// `field` is e.g. `gitInfo.branch`).
+#[must_use]
+pub fn git_field_empty(field: &str) -> String {
+    format!("{field} must not be empty")
+}
+
 /// `goal objective must be at most 4000 characters`.
 #[must_use]
 pub fn goal_objective_too_long() -> String {
@@ -269,6 +285,20 @@ impl RpcError {
             data: Some(serde_json::json!({
                 "reason": crate::v2::EVENT_STREAM_GAP,
                 "oldestAvailable": oldest,
+            })),
+        }
+    }
+
+    /// `-32600 read state changed` with the current state, for an update whose expected
+    /// revision is stale (the reference never retries it: its author has not seen the change).
+    #[must_use]
+    pub fn read_state_conflict(current: &crate::v2::ThreadReadState) -> Self {
+        Self {
+            code: INVALID_REQUEST,
+            message: READ_STATE_CHANGED.to_owned(),
+            data: Some(serde_json::json!({
+                "reason": "readStateConflict",
+                "readState": current,
             })),
         }
     }

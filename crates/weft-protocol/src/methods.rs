@@ -21,9 +21,9 @@ use crate::v2::{
     CommandExecParams, CommandExecResizeParams, CommandExecTerminateParams, CommandExecWriteParams,
     ConfigReadParams, ModelListParams, ThreadGoalClearParams, ThreadGoalGetParams,
     ThreadGoalSetParams, ThreadItemsListParams, ThreadListParams, ThreadLoadedListParams,
-    ThreadReadParams, ThreadResumeParams, ThreadShellCommandParams, ThreadStartParams,
-    ThreadTurnsListParams, ThreadUnsubscribeParams, TurnInterruptParams, TurnStartParams,
-    TurnSteerParams,
+    ThreadMetadataUpdateParams, ThreadReadParams, ThreadReadStateUpdateParams, ThreadResumeParams,
+    ThreadShellCommandParams, ThreadStartParams, ThreadTurnsListParams, ThreadUnsubscribeParams,
+    TurnInterruptParams, TurnStartParams, TurnSteerParams,
 };
 
 /// A parsed client request: method name and typed params.
@@ -118,9 +118,9 @@ pub enum ClientRequest {
     /// `thread/queue/start` (experimental; known, answered `not supported yet`).
     #[serde(rename = "thread/queue/start")]
     ThreadQueueStart(serde_json::Value),
-    /// `thread/metadata/update` (known, answered `not supported yet`).
+    /// `thread/metadata/update` (implemented).
     #[serde(rename = "thread/metadata/update")]
-    ThreadMetadataUpdate(serde_json::Value),
+    ThreadMetadataUpdate(ThreadMetadataUpdateParams),
     /// `thread/attachment/add` (known, answered `not supported yet`).
     #[serde(rename = "thread/attachment/add")]
     ThreadAttachmentAdd(serde_json::Value),
@@ -226,9 +226,9 @@ pub enum ClientRequest {
     /// `thread/read` (implemented).
     #[serde(rename = "thread/read")]
     ThreadRead(ThreadReadParams),
-    /// `thread/readState/update` (experimental; known, answered `not supported yet`).
+    /// `thread/readState/update` (experimental; implemented).
     #[serde(rename = "thread/readState/update")]
-    ThreadReadStateUpdate(serde_json::Value),
+    ThreadReadStateUpdate(ThreadReadStateUpdateParams),
     /// `thread/turns/list` (implemented).
     #[serde(rename = "thread/turns/list")]
     ThreadTurnsList(ThreadTurnsListParams),

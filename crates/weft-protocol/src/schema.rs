@@ -28,11 +28,12 @@ use crate::v2::{
     ModelListResponse, ServerNotification, ThreadGoalClearParams, ThreadGoalClearResponse,
     ThreadGoalGetParams, ThreadGoalGetResponse, ThreadGoalSetParams, ThreadGoalSetResponse,
     ThreadItemsListParams, ThreadItemsListResponse, ThreadListParams, ThreadListResponse,
-    ThreadLoadedListParams, ThreadLoadedListResponse, ThreadReadParams, ThreadReadResponse,
-    ThreadResumeParams, ThreadResumeResponse, ThreadShellCommandParams, ThreadShellCommandResponse,
-    ThreadStartParams, ThreadStartResponse, ThreadTurnsListParams, ThreadTurnsListResponse,
-    ThreadUnsubscribeParams, ThreadUnsubscribeResponse, TurnInterruptParams, TurnInterruptResponse,
-    TurnStartParams, TurnStartResponse, TurnSteerParams, TurnSteerResponse,
+    ThreadLoadedListParams, ThreadLoadedListResponse, ThreadMetadataUpdateParams,
+    ThreadMetadataUpdateResponse, ThreadReadParams, ThreadReadResponse, ThreadResumeParams,
+    ThreadResumeResponse, ThreadShellCommandParams, ThreadShellCommandResponse, ThreadStartParams,
+    ThreadStartResponse, ThreadTurnsListParams, ThreadTurnsListResponse, ThreadUnsubscribeParams,
+    ThreadUnsubscribeResponse, TurnInterruptParams, TurnInterruptResponse, TurnStartParams,
+    TurnStartResponse, TurnSteerParams, TurnSteerResponse,
 };
 
 /// Generated schema files: path relative to the output folder (`/`-separated) → JSON.
@@ -61,6 +62,8 @@ pub const EXPERIMENTAL_PROPERTIES: &[(&str, &str)] = &[
     ("ThreadResumeResponse", "activePermissionProfile"),
     ("ThreadResumeResponse", "multiAgentMode"),
     ("ThreadResumeResponse", "initialTurnsPage"),
+    ("ThreadListResponse", "readStates"),
+    ("ThreadReadResponse", "readState"),
 ];
 
 /// What to generate.
@@ -152,6 +155,11 @@ pub const IMPLEMENTED_METHODS: &[ImplementedMethod] = &[
         "ThreadGoalClearResponse",
     ),
     implemented(
+        "thread/metadata/update",
+        "ThreadMetadataUpdateParams",
+        "ThreadMetadataUpdateResponse",
+    ),
+    implemented(
         "thread/shellCommand",
         "ThreadShellCommandParams",
         "ThreadShellCommandResponse",
@@ -229,6 +237,8 @@ fn root_types() -> Vec<RootType> {
         root::<ThreadGoalGetResponse>(Namespace::V2),
         root::<ThreadGoalClearParams>(Namespace::V2),
         root::<ThreadGoalClearResponse>(Namespace::V2),
+        root::<ThreadMetadataUpdateParams>(Namespace::V2),
+        root::<ThreadMetadataUpdateResponse>(Namespace::V2),
         root::<ThreadShellCommandParams>(Namespace::V2),
         root::<ThreadShellCommandResponse>(Namespace::V2),
         root::<ThreadListParams>(Namespace::V2),

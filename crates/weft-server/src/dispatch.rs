@@ -74,6 +74,12 @@ pub(crate) async fn handle(core: &Core, sink: &ClientSink, request: ClientReques
         ClientRequest::ThreadDelete(params) => core.thread_delete(params, reply).await,
         ClientRequest::ThreadNameSet(params) => core.thread_name_set(params, reply).await,
         ClientRequest::ThreadFork(params) => core.thread_fork(sink, params, reply).await,
+        ClientRequest::ThreadMetadataUpdate(params) => {
+            answer(reply, core.thread_metadata_update(params).await);
+        }
+        ClientRequest::ThreadReadStateUpdate(params) => {
+            answer(reply, core.thread_read_state_update(params).await);
+        }
         ClientRequest::ThreadGoalSet(params) => core.thread_goal_set(params, reply).await,
         ClientRequest::ThreadGoalGet(params) => core.thread_goal_get(params, reply).await,
         ClientRequest::ThreadGoalClear(params) => core.thread_goal_clear(params, reply).await,

@@ -26,7 +26,10 @@ pub mod suspended;
 pub mod writer;
 
 pub use goal::{GoalRecord, read_last_goal};
-pub use index::{Index, IndexError, ListPage, ListQuery, SyncReport, ThreadRow};
+pub use index::{
+    GitFieldPatch, GitPatch, Index, IndexError, ListPage, ListQuery, ReadMark, ReadStateUpdate,
+    SyncReport, ThreadRow,
+};
 pub use item_codec::{decode_core_item, encode_core_item, item_completed_payload};
 pub use layout::{Home, RolloutFile, RolloutFileName, move_rollout, parse_rollout_file_name};
 pub use line::RolloutLine;

@@ -144,6 +144,10 @@ pub const LIST_LIMIT_MAX: u32 = 100;
 /// (`ThreadListParams.json`).
 pub const LIST_EXCLUDED_IDS_MAX: usize = 100;
 
+/// Most thread ids one read-state query binds: SQLite allows 999 bound parameters in older
+/// builds, so larger sets are read in chunks of this size (the reference uses 998).
+pub const READ_STATES_BATCH_MAX: usize = 900;
+
 /// Most paths a `thread/list` `cwd` filter may hold.
 ///
 /// Each path is one bound SQL parameter; SQLite's default limit is 32,766, and no client sends
@@ -163,6 +167,8 @@ const _: () = assert!(SUMMARY_TAIL_BYTES <= SUMMARY_TAIL_BYTES_MAX);
 const _: () = assert!(SUMMARY_FULL_READ_BYTES_MAX <= SUMMARY_HEAD_BYTES_MAX);
 const _: () = assert!(SUMMARY_HEAD_BYTES_MAX <= ROLLOUT_BYTES_MAX);
 const _: () = assert!(TAIL_LINES_TRIED_MAX >= 2);
+const _: () =
+    assert!(READ_STATES_BATCH_MAX >= LIST_LIMIT_MAX as usize && READ_STATES_BATCH_MAX < 999);
 const _: () = assert!(DIGEST_BLOCK_BYTES <= LINE_BYTES_MAX);
 const _: () = assert!(DIGEST_THREADS_MAX >= 1);
 const _: () = assert!(DIGEST_REGION_BYTES_MIN >= DIGEST_BLOCK_BYTES as u64);

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 use crate::harness::{Client, Harness};
 
-/// A connection that opted into the event stream.
+/// A connection that opted into the event stream, with `experimentalApi` so that it receives
+/// every notification (positions of notifications a connection does not receive are skipped).
 async fn connect_streaming(harness: &Harness) -> Client {
     let mut client = harness.connect_raw();
     client
@@ -15,7 +16,7 @@ async fn connect_streaming(harness: &Harness) -> Client {
             "initialize",
             json!({
                 "clientInfo": {"name": "weft-stream-test", "version": "1.0.0"},
-                "capabilities": {"weftEventStream": true},
+                "capabilities": {"weftEventStream": true, "experimentalApi": true},
             }),
         )
         .await;

@@ -32,6 +32,7 @@ use goal::GoalTurnEnd;
 mod durable;
 mod event_log;
 mod goal;
+mod read_state;
 mod requests;
 mod turn_start;
 mod unload;
@@ -424,6 +425,12 @@ impl Actor {
             } => self.user_shell(command, timeout, reply),
             Command::UserShellEvent { turn_id, event } => self.user_shell_event(&turn_id, *event),
             Command::Goal { request, reply } => self.goal_command(request, reply).await,
+            Command::UpdateReadState {
+                expected_revision,
+                mark,
+                reply,
+            } => self.update_read_state(expected_revision, mark, reply).await,
+            Command::PatchGitInfo { patch, reply } => self.patch_git_info(&patch, reply),
         }
     }
 
@@ -788,6 +795,7 @@ impl Actor {
         let thread_id = self.state.meta.id.to_string();
         let mut summary_items = Vec::new();
         let goal_end = GoalTurnEnd::of(&outcome, active.system_stop);
+        let attention = read_state::TurnAttention::of(&outcome, active.last_agent_message.as_ref());
         let ended_turn_id = turn_id.clone();
         let (status, error) = match outcome {
             TurnOutcome::Completed { last_agent_message } => {
@@ -853,6 +861,8 @@ impl Actor {
             completed_at: Some(completed_at),
             duration_ms: Some(duration_ms),
         });
+        // protocol.md §8: `thread/readState/changed` precedes `thread/status/changed {idle}`.
+        self.publish_attention(&turn_id, attention).await;
         self.publish_status();
         let items_view = if summary_items.is_empty() {
             TurnItemsView::NotLoaded

@@ -95,6 +95,7 @@ pub(crate) fn new_thread(
         source: SessionSource::Named(SessionSourceName::Vscode),
         forked_from_id: None,
         history_mode: "paginated".to_owned(),
+        git: None,
         pending_session_meta: None,
     };
     let created_text = weft_store::line::format_timestamp(created.with_timezone(&chrono::Utc));
@@ -124,6 +125,8 @@ pub(crate) struct Stored {
     pub name: Option<String>,
     /// The rollout; `None` for an ephemeral thread (a fork kept in memory).
     pub path: Option<std::path::PathBuf>,
+    /// Git metadata as the index row has it (patches applied).
+    pub git: Option<weft_protocol::v2::GitInfo>,
 }
 
 impl Stored {
@@ -134,6 +137,11 @@ impl Stored {
             recency_at: row.recency_at_ms.div_euclid(1000),
             name: row.name.clone(),
             path: Some(row.rollout_path.clone()),
+            git: row.git.as_ref().map(|git| weft_protocol::v2::GitInfo {
+                sha: git.sha.clone(),
+                branch: git.branch.clone(),
+                origin_url: git.origin_url.clone(),
+            }),
         }
     }
 }
@@ -221,6 +229,7 @@ pub(crate) fn from_rollout(
             source: SessionSource::from_rollout(&meta.source),
             forked_from_id: meta.forked_from_id.map(|id| id.to_string()),
             history_mode: meta.history_mode.as_str().to_owned(),
+            git: stored.git,
             pending_session_meta: None,
         },
         settings,

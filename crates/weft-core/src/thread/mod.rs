@@ -147,6 +147,19 @@ pub(crate) enum Command {
         request: crate::goal::GoalRequest,
         reply: Reply,
     },
+    /// `thread/readState/update` of a loaded thread: save the mark if `expected_revision` is
+    /// current and tell the subscribers (`thread/readState/changed`) before answering.
+    UpdateReadState {
+        expected_revision: String,
+        mark: weft_store::ReadMark,
+        reply: oneshot::Sender<Result<weft_store::ReadStateUpdate, String>>,
+    },
+    /// `thread/metadata/update` of a loaded thread (the patch is already stored): take it and
+    /// answer with the thread as it is now (no turns).
+    PatchGitInfo {
+        patch: weft_store::GitPatch,
+        reply: oneshot::Sender<Thread>,
+    },
     /// An event of a user shell command running inside the turn `turn_id`.
     UserShellEvent {
         turn_id: String,

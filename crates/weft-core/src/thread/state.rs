@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 use weft_protocol::v2::{
-    SessionSource, Thread, ThreadEnvironment, ThreadGoal, ThreadStartResponse, ThreadStatus,
-    ThreadTokenUsage, Turn, TurnStatus,
+    GitInfo, SessionSource, Thread, ThreadEnvironment, ThreadGoal, ThreadStartResponse,
+    ThreadStatus, ThreadTokenUsage, Turn, TurnStatus,
 };
 
 use crate::config::ThreadSettings;
@@ -42,6 +42,9 @@ pub(crate) struct ThreadMeta {
     pub forked_from_id: Option<String>,
     /// `legacy` or `paginated`: whether rollout lines carry ordinals.
     pub history_mode: String,
+    /// Git metadata: the stored thread's (its rollout's, with `thread/metadata/update` patches),
+    /// `None` for a new thread.
+    pub git: Option<GitInfo>,
     /// `session_meta` payload for a rollout not written yet (deferred until the first turn).
     pub pending_session_meta: Option<Value>,
 }
@@ -141,7 +144,7 @@ impl ThreadState {
             thread_source: None,
             agent_nickname: None,
             agent_role: None,
-            git_info: None,
+            git_info: meta.git.clone(),
             name: meta.name.clone(),
             daybreak_enabled: None,
             turns,

@@ -3,7 +3,9 @@
 //! A connection that sets `capabilities.weftEventStream` at `initialize` gets, on every
 //! notification a thread emits, a top-level `weftSeq` member holding its [`EventPosition`]:
 //! the thread runtime's *epoch* (a fresh id each time the thread is loaded, so also after a
-//! restart) and a sequence number counting from 1 within it. After a reconnect, `thread/resume`
+//! restart) and a sequence number counting from 1 within it. The numbers of notifications the
+//! connection does not receive (experimental ones without `experimentalApi`, its opt-outs) are
+//! skipped, so positions only ever increase. After a reconnect, `thread/resume`
 //! with `weftAfterSeq` set to the last position the client processed sends the response, then
 //! exactly the notifications after that position (from a bounded buffer per thread), then the
 //! live ones: no gap and no duplicate. A position the buffer no longer holds, or of another

@@ -6,6 +6,7 @@ mod event_stream;
 mod goal;
 mod item;
 mod notifications;
+mod read_state;
 mod requests;
 mod server_requests;
 mod thread;
@@ -41,6 +42,12 @@ pub use notifications::{
     ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
     TurnDiffUpdatedNotification, TurnNotification, TurnPlanStep, TurnPlanStepStatus,
     TurnPlanUpdatedNotification, WarningNotification,
+};
+pub use read_state::{
+    ThreadMetadataGitInfoUpdateParams, ThreadMetadataUpdateParams, ThreadMetadataUpdateResponse,
+    ThreadReadState, ThreadReadStateChangedNotification, ThreadReadStateOperation,
+    ThreadReadStateUpdateParams, ThreadReadStateUpdateResponse, ThreadUnreadPosition,
+    initial_read_state_revision,
 };
 pub use requests::{
     ConfigReadParams, ConfigReadResponse, CwdFilter, Model, ModelListParams, ModelListResponse,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::v2::command_exec::CommandExecOutputDeltaNotification;
 use crate::v2::goal::ThreadGoalUpdatedNotification;
 use crate::v2::item::ThreadItem;
+use crate::v2::read_state::ThreadReadStateChangedNotification;
 use crate::v2::thread::{Thread, ThreadStatus};
 use crate::v2::turn::{ThreadTokenUsage, Turn, TurnError};
 
@@ -53,6 +54,10 @@ pub enum ServerNotification {
     /// or is the snapshot after a resume.
     #[serde(rename = "thread/goal/updated")]
     ThreadGoalUpdated(ThreadGoalUpdatedNotification),
+    /// A thread's read state changed (an update, or a turn that ended with a result needing
+    /// attention); only `experimentalApi` connections get it (weft-server's writer filters).
+    #[serde(rename = "thread/readState/changed")]
+    ThreadReadStateChanged(ThreadReadStateChangedNotification),
     /// The goal of a thread was removed, or there is none (snapshot after resume).
     #[serde(rename = "thread/goal/cleared")]
     ThreadGoalCleared(ThreadIdNotification),
@@ -121,6 +126,7 @@ impl ServerNotification {
             Self::RawResponseItemCompleted(_) => "rawResponseItem/completed",
             Self::ThreadNameUpdated(_) => "thread/name/updated",
             Self::ThreadGoalUpdated(_) => "thread/goal/updated",
+            Self::ThreadReadStateChanged(_) => "thread/readState/changed",
             Self::ThreadGoalCleared(_) => "thread/goal/cleared",
             Self::ThreadTokenUsageUpdated(_) => "thread/tokenUsage/updated",
             Self::TurnStarted(_) => "turn/started",

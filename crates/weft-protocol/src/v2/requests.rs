@@ -11,6 +11,7 @@ use crate::v2::common::{
     ThreadSortKey,
 };
 use crate::v2::item::{ThreadItem, UserInput};
+use crate::v2::read_state::ThreadReadState;
 use crate::v2::thread::Thread;
 use crate::v2::turn::{Turn, TurnItemsView};
 
@@ -222,6 +223,9 @@ pub struct ThreadListResponse {
     pub next_cursor: Option<String>,
     /// Cursor for the reversed direction.
     pub backwards_cursor: Option<String>,
+    /// Experimental: the read state of each durable thread of the page, by thread id.
+    #[serde(default)]
+    pub read_states: Option<std::collections::BTreeMap<String, ThreadReadState>>,
 }
 
 /// `thread/read` params.
@@ -237,9 +241,13 @@ pub struct ThreadReadParams {
 
 /// `thread/read` result.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct ThreadReadResponse {
     /// The thread.
     pub thread: Thread,
+    /// Experimental: its read state; `null` for a thread without one (ephemeral, sub-agent).
+    #[serde(default)]
+    pub read_state: Option<ThreadReadState>,
 }
 
 /// `thread/turns/list` params.

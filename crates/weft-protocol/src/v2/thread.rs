@@ -146,7 +146,7 @@ pub struct ThreadEnvironment {
 }
 
 /// Git metadata of a thread.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GitInfo {
     /// Commit sha.

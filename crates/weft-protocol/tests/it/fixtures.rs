@@ -285,6 +285,13 @@ pub(crate) fn thread_list_response() -> ThreadListResponse {
         data: vec![listed_thread()],
         next_cursor: None,
         backwards_cursor: Some("2026-11-25T00:37:04.011Z".to_owned()),
+        read_states: Some(
+            [(
+                THREAD_ID.to_owned(),
+                weft_protocol::v2::ThreadReadState::initial(THREAD_ID),
+            )]
+            .into(),
+        ),
     }
 }
 

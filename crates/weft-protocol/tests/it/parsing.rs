@@ -208,7 +208,14 @@ fn experimental_methods_are_the_known_methods_outside_the_stable_schema() {
 fn experimental_methods_name_themselves() {
     for method in EXPERIMENTAL_CLIENT_METHODS {
         assert_eq!(experimental_descriptor(method, None), Some(*method));
-        let line = serde_json::json!({"id": 1, "method": method, "params": {}}).to_string();
+        // The experimental methods weft implements take typed params; the rest take any object.
+        let params = match *method {
+            "thread/readState/update" => serde_json::json!({
+                "threadId": "t", "expectedRevision": "initial:t", "operation": {"type": "read"},
+            }),
+            _ => serde_json::json!({}),
+        };
+        let line = serde_json::json!({"id": 1, "method": method, "params": params}).to_string();
         let request = parse(&line).unwrap_or_else(|err| panic!("{method}: {err}"));
         assert_eq!(request.experimental_method(), Some(*method));
     }
@@ -395,4 +402,51 @@ fn goal_texts_and_limits() {
         "ephemeral thread does not support goals: t"
     );
     assert_eq!(RpcError::no_goal_exists("t").code, INVALID_REQUEST);
+}
+
+/// The read-state and metadata texts (the reference's `read_state.rs` and
+/// `thread_metadata_update`), and the conflict's `data`.
+#[test]
+fn read_state_and_metadata_texts() {
+    use weft_protocol::v2::ThreadReadState;
+    let current = ThreadReadState::initial("t");
+    assert_eq!(current.revision, "initial:t");
+    let conflict = RpcError::read_state_conflict(&current);
+    assert_eq!(
+        serde_json::to_value(&conflict).unwrap(),
+        serde_json::json!({
+            "code": INVALID_REQUEST,
+            "message": "read state changed",
+            "data": {
+                "reason": "readStateConflict",
+                "readState": {"firstUnread": null, "revision": "initial:t"},
+            },
+        })
+    );
+    assert_eq!(
+        weft_protocol::errors::READ_STATE_UNAVAILABLE,
+        "thread read state unavailable"
+    );
+    assert_eq!(
+        weft_protocol::errors::GIT_INFO_EMPTY,
+        "gitInfo must include at least one field"
+    );
+    assert_eq!(
+        weft_protocol::errors::git_field_empty("gitInfo.branch"),
+        "gitInfo.branch must not be empty"
+    );
+}
+
+/// `gitInfo` fields tell absent (keep), `null` (clear) and a string (replace) apart.
+#[test]
+fn metadata_git_patch_keeps_absent_and_null_apart() {
+    let line = r#"{"id":1,"method":"thread/metadata/update","params":{"threadId":"t","gitInfo":{"sha":null,"branch":"main"}}}"#;
+    let Ok(ClientRequest::ThreadMetadataUpdate(params)) = parse(line) else {
+        panic!("parses");
+    };
+    let git = params.git_info.expect("gitInfo");
+    assert_eq!(git.sha, Some(None));
+    assert_eq!(git.branch, Some(Some("main".to_owned())));
+    assert_eq!(git.origin_url, None);
+    assert!(!git.is_empty());
 }

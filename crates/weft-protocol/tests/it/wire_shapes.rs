@@ -120,7 +120,13 @@ fn thread_list_response() {
 fn thread_read_and_page_responses() {
     let mut thread = fixtures::thread();
     thread.turns = vec![fixtures::completed_turn(), fixtures::failed_turn()];
-    let read = response("thread/read", &ThreadReadResponse { thread });
+    let read_state = Some(weft_protocol::v2::ThreadReadState {
+        first_unread: Some(weft_protocol::v2::ThreadUnreadPosition::Turn {
+            turn_id: TURN_ID.to_owned(),
+        }),
+        revision: "5d0c9a57-1b7e-4f7e-9a43-0a4c0f7f2b11".to_owned(),
+    });
+    let read = response("thread/read", &ThreadReadResponse { thread, read_state });
     insta::assert_json_snapshot!("thread_read_response", read);
     let turns = ThreadTurnsListResponse {
         data: vec![fixtures::completed_turn()],
@@ -250,6 +256,15 @@ fn thread_notifications() -> Vec<ServerNotification> {
                 ..goal()
             },
         }),
+        ServerNotification::ThreadReadStateChanged(
+            weft_protocol::v2::ThreadReadStateChangedNotification {
+                thread_id: thread_id(),
+                read_state: weft_protocol::v2::ThreadReadState {
+                    first_unread: Some(weft_protocol::v2::ThreadUnreadPosition::ThreadStart),
+                    revision: "5d0c9a57-1b7e-4f7e-9a43-0a4c0f7f2b11".to_owned(),
+                },
+            },
+        ),
         ServerNotification::ThreadGoalCleared(ThreadIdNotification {
             thread_id: thread_id(),
         }),

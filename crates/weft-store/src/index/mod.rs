@@ -1,12 +1,14 @@
-//! weft's SQLite index of threads: a rebuildable cache of the rollouts for fast listing.
+//! weft's SQLite index of threads: a rebuildable cache of the rollouts for fast listing, and,
+//! outside that cache, the user's marks no rollout records (`marks`).
 //!
-//! **Invariant:** the index can be deleted at any time; [`Index::open`] rebuilds it from the
+//! **Invariant:** the index's rows can be deleted at any time; [`Index::open`] rebuilds it from the
 //! rollouts and `session_index.jsonl`. It lives in a file of weft's own name
 //! (`weft_index_1.sqlite`) and never touches the reference's `state_5.sqlite`. Opening also
 //! repairs staleness: rollouts added, changed or removed behind weft's back (by the reference,
 //! a crash between an append and the row update, a manual copy) are noticed by size and mtime.
 
 mod list;
+mod marks;
 mod row;
 mod schema;
 mod sync;
@@ -26,6 +28,7 @@ use crate::reader::ReadError;
 use crate::summary::summarize_rollout;
 
 pub use list::{DEFAULT_SOURCE_KINDS, ListPage, ListQuery};
+pub use marks::{GitFieldPatch, GitPatch, ReadMark, ReadStateUpdate};
 pub use row::ThreadRow;
 pub use sync::SyncReport;
 
@@ -172,6 +175,7 @@ impl Index {
         };
         let mut row = ThreadRow::from_summary(&summary, &file);
         row.name = self.get(row.id)?.and_then(|existing| existing.name);
+        marks::apply_git_patch(&self.connection, &mut row)?;
         self.upsert(&row)?;
         Ok(row)
     }
@@ -209,6 +213,70 @@ impl Index {
             params![id.to_string(), name],
         )?;
         Ok(changed > 0)
+    }
+
+    /// The read state of each of `ids` (the initial state for those never marked).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn read_states(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, weft_protocol::v2::ThreadReadState>, IndexError>
+    {
+        marks::read_states(&self.connection, ids)
+    }
+
+    /// Marks a thread read or unread if its current revision is `expected_revision`; durable
+    /// once this returns (its own transaction).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn update_read_state(
+        &self,
+        id: Uuid,
+        expected_revision: &str,
+        mark: ReadMark,
+    ) -> Result<ReadStateUpdate, IndexError> {
+        marks::update_read_state(&self.connection, id, expected_revision, mark)
+    }
+
+    /// Records that turn `turn_id` ended with a result needing attention; returns the new
+    /// state (fresh revision).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn publish_attention(
+        &self,
+        id: Uuid,
+        turn_id: &str,
+    ) -> Result<weft_protocol::v2::ThreadReadState, IndexError> {
+        marks::publish_attention(&self.connection, id, turn_id)
+    }
+
+    /// Saves a `thread/metadata/update` Git patch (merged with earlier ones) and applies it to
+    /// the thread's row; every later re-index of the rollout applies it again.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn save_git_patch(&self, id: Uuid, patch: &GitPatch) -> Result<(), IndexError> {
+        marks::save_git_patch(&self.connection, id, patch)
+    }
+
+    /// Forgets a thread's marks (`thread/delete`: the thread is gone for good).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn forget_marks(&self, id: Uuid) -> Result<(), IndexError> {
+        marks::forget(&self.connection, id)
+    }
+
+    /// The Git patch saved for a thread, if any.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn git_patch(&self, id: Uuid) -> Result<Option<GitPatch>, IndexError> {
+        marks::git_patch(&self.connection, id)
     }
 
     /// One page of `thread/list`.

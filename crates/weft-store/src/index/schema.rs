@@ -13,6 +13,7 @@ use rusqlite::{Connection, Row, params};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::marks;
 use super::row::ThreadRow;
 use crate::limits::SQLITE_BUSY_TIMEOUT;
 use crate::reader::{GitInfo, HistoryMode};
@@ -82,9 +83,11 @@ pub(super) fn open_connection(path: &std::path::Path) -> rusqlite::Result<Connec
     Ok(connection)
 }
 
-/// Makes the schema current: creates it in a new file, wipes and recreates it when the
-/// version differs. Returns whether the tables were (re)created.
+/// Makes the schema current: creates it in a new file, wipes and recreates the cache tables
+/// when the version differs (the user's marks, [`marks::DURABLE_TABLES`], stay). Returns
+/// whether the cache tables were (re)created.
 pub(super) fn ensure_schema(connection: &mut Connection) -> rusqlite::Result<bool> {
+    connection.execute_batch(marks::CREATE_DURABLE)?;
     let version: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if version == SCHEMA_VERSION {
         return Ok(false);
@@ -98,7 +101,10 @@ pub(super) fn ensure_schema(connection: &mut Connection) -> rusqlite::Result<boo
             .query_map([], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?
     };
-    for table in tables {
+    for table in tables
+        .into_iter()
+        .filter(|table| !marks::DURABLE_TABLES.contains(&table.as_str()))
+    {
         transaction.execute_batch(&format!(
             "DROP TABLE IF EXISTS \"{}\";",
             table.replace('"', "\"\"")

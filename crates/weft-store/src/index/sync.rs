@@ -151,6 +151,7 @@ fn write_batch(
             Ok(summary) => {
                 let mut row = ThreadRow::from_summary(&summary, file);
                 row.name = names.get(&row.id).cloned();
+                super::marks::apply_git_patch(&transaction, &mut row)?;
                 upsert_row(&transaction, &row)?;
                 written += 1;
             }

@@ -146,3 +146,114 @@ fn limit_is_clamped() {
     query.limit = Some(1000);
     assert_eq!(query.effective_limit(), 100);
 }
+
+fn reopen(dir: &tempfile::TempDir) -> Index {
+    Index::open(&Home::new(dir.path())).expect("index")
+}
+
+#[test]
+fn a_read_mark_needs_the_current_revision_and_gets_a_fresh_one() {
+    use super::{ReadMark, ReadStateUpdate};
+    use weft_protocol::v2::{ThreadReadState, ThreadUnreadPosition};
+
+    let (_dir, index) = filled_index(0);
+    let id = Uuid::from_u128(7);
+    let initial = ThreadReadState::initial(&id.to_string());
+    assert_eq!(index.read_states(&[id]).expect("states")[&id], initial);
+    assert_eq!(initial.revision, format!("initial:{id}"));
+
+    let ReadStateUpdate::Applied(unread) = index
+        .update_read_state(id, &initial.revision, ReadMark::Unread)
+        .expect("update")
+    else {
+        panic!("the initial revision is current");
+    };
+    assert_eq!(unread.first_unread, Some(ThreadUnreadPosition::ThreadStart));
+    assert_ne!(unread.revision, initial.revision);
+
+    // A stale revision is refused with the current state, which stays.
+    let stale = index
+        .update_read_state(id, &initial.revision, ReadMark::Read)
+        .expect("update");
+    assert_eq!(stale, ReadStateUpdate::Conflict(unread.clone()));
+
+    // Attention keeps an earlier unread position but always changes the revision.
+    let attention = index.publish_attention(id, "turn-1").expect("publish");
+    assert_eq!(
+        attention.first_unread,
+        Some(ThreadUnreadPosition::ThreadStart)
+    );
+    assert_ne!(attention.revision, unread.revision);
+    let ReadStateUpdate::Applied(read) = index
+        .update_read_state(id, &attention.revision, ReadMark::Read)
+        .expect("update")
+    else {
+        panic!("the latest revision is current");
+    };
+    assert_eq!(read.first_unread, None);
+    let attention = index.publish_attention(id, "turn-2").expect("publish");
+    assert_eq!(
+        attention.first_unread,
+        Some(ThreadUnreadPosition::Turn {
+            turn_id: "turn-2".to_owned()
+        })
+    );
+}
+
+#[test]
+fn marks_survive_a_cache_rebuild_and_a_reindex() {
+    use super::{GitPatch, ReadMark, ReadStateUpdate};
+    use crate::reader::GitInfo;
+
+    let (dir, mut index) = filled_index(3);
+    let id = row(1).id;
+    let initial = index.read_states(&[id]).expect("states")[&id].clone();
+    let ReadStateUpdate::Applied(unread) = index
+        .update_read_state(id, &initial.revision, ReadMark::Unread)
+        .expect("update")
+    else {
+        panic!("initial revision is current");
+    };
+    let patch = GitPatch {
+        branch: Some(Some("feature/x".to_owned())),
+        ..GitPatch::default()
+    };
+    index.save_git_patch(id, &patch).expect("patch");
+    let git = index.get(id).expect("get").expect("row").git;
+    assert_eq!(
+        git,
+        Some(GitInfo {
+            branch: Some("feature/x".to_owned()),
+            ..GitInfo::default()
+        })
+    );
+
+    // Rows rewritten from the rollout take the patch again.
+    let mut rewritten = row(1);
+    rewritten.git = Some(GitInfo {
+        sha: Some("abc".to_owned()),
+        branch: Some("main".to_owned()),
+        origin_url: None,
+    });
+    super::marks::apply_git_patch(&index.connection, &mut rewritten).expect("apply");
+    assert_eq!(
+        rewritten.git.and_then(|git| git.branch),
+        Some("feature/x".to_owned())
+    );
+
+    // A rebuild of the cache (another schema version) keeps the marks.
+    index.rebuild().expect("rebuild");
+    index
+        .connection
+        .pragma_update(None, "user_version", 0)
+        .expect("pragma");
+    drop(index);
+    let index = reopen(&dir);
+    assert_eq!(index.read_states(&[id]).expect("states")[&id], unread);
+    assert_eq!(index.git_patch(id).expect("patch"), Some(patch));
+
+    // A deleted thread's marks go with it.
+    index.forget_marks(id).expect("forget");
+    assert_eq!(index.read_states(&[id]).expect("states")[&id], initial);
+    assert_eq!(index.git_patch(id).expect("patch"), None);
+}

@@ -191,6 +191,9 @@ impl Actor {
                     "answer reached a thread that was unloaded; ignored"
                 );
             }
+            // Dropped replies: the caller saves the read mark itself, or answers from the row
+            // the Git patch was already applied to.
+            Command::UpdateReadState { .. } | Command::PatchGitInfo { .. } => {}
             Command::Read { .. }
             | Command::Status { .. }
             | Command::ForkSource { .. }
