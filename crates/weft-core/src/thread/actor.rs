@@ -162,7 +162,11 @@ impl Actor {
             tokio::select! {
                 biased;
                 command = commands.recv() => match command {
-                    Some(command) => self.handle(command).await,
+                    Some(command) => {
+                        if self.handle(command, &commands).await {
+                            break;
+                        }
+                    }
                     None => break,
                 },
                 event = next_event(self.active.as_mut()) => self.on_turn_event(event).await,
@@ -239,16 +243,18 @@ impl Actor {
         }
     }
 
-    /// R26, in part: a rejoin keeps the loaded thread's settings; what the request asked for
-    /// differently is logged. (The reference reloads an idle, unwatched thread with the
-    /// overrides instead; weft does not yet.)
-    fn log_ignored_overrides(&self, overrides: &weft_protocol::v2::ThreadSettingsOverrides) {
+    /// R26: the settings a `thread/resume` asks for that differ from the loaded thread's, as
+    /// `key=value` (or the key alone for policies), in a fixed order; empty when none differ.
+    fn differing_overrides(
+        &self,
+        overrides: &weft_protocol::v2::ThreadSettingsOverrides,
+    ) -> Vec<String> {
         let settings = &self.state.settings;
         let config = &self.services.config;
-        let mut ignored = Vec::new();
+        let mut differing = Vec::new();
         let mut differs = |key: &str, asked: Option<String>, current: Option<String>| {
             if asked.is_some() && asked != current {
-                ignored.push(format!("{key}={}", asked.unwrap_or_default()));
+                differing.push(format!("{key}={}", asked.unwrap_or_default()));
             }
         };
         differs(
@@ -284,13 +290,19 @@ impl Actor {
         if let Some(policy) = &overrides.approval_policy
             && *policy != settings.approval_policy
         {
-            ignored.push("approvalPolicy".to_owned());
+            differing.push("approvalPolicy".to_owned());
         }
         if let Some(mode) = overrides.sandbox
             && config.sandbox_policy_for(mode) != settings.sandbox
         {
-            ignored.push("sandbox".to_owned());
+            differing.push("sandbox".to_owned());
         }
+        differing
+    }
+
+    /// A rejoin (R21, R24) that keeps the loaded thread's settings; what the request asked for
+    /// differently (`ignored`, R26) is logged.
+    fn rejoin(&mut self, request: &crate::reads::ColdResume, ignored: &[String]) {
         if !ignored.is_empty() {
             tracing::warn!(
                 "thread/resume overrides ignored for loaded thread {}: {}",
@@ -298,6 +310,11 @@ impl Actor {
                 ignored.join(", ")
             );
         }
+        self.resume(
+            request.sink().clone(),
+            request.reply().clone(),
+            request.include_turns(),
+        );
     }
 
     /// Subscribers whose connection is still there.
@@ -311,7 +328,8 @@ impl Actor {
         self.active.is_some() || !self.pending.is_empty()
     }
 
-    async fn handle(&mut self, command: Command) {
+    /// Handles one command; true when the actor must stop (R26: it reloaded itself).
+    async fn handle(&mut self, command: Command, commands: &mpsc::Receiver<Command>) -> bool {
         match command {
             Command::Unsubscribe { client, reply } => {
                 let status = if self.subscribers.remove(&client).is_some() {
@@ -324,15 +342,7 @@ impl Actor {
             Command::ClientGone(client) => {
                 self.subscribers.remove(&client);
             }
-            Command::Resume {
-                sink,
-                reply,
-                include_turns,
-                overrides,
-            } => {
-                self.log_ignored_overrides(&overrides);
-                self.resume(sink, reply, include_turns);
-            }
+            Command::Resume(request) => return self.resume_or_reload(*request, commands).await,
             Command::Read {
                 include_turns,
                 reply,
@@ -347,7 +357,7 @@ impl Actor {
             Command::Steer { params, reply } => self.steer(*params, reply),
             Command::InterruptRunning => {
                 if self.suspend_for_restart().await {
-                    return;
+                    return false;
                 }
                 if let Some(active) = self.active.as_mut() {
                     active.system_stop = true;
@@ -411,6 +421,7 @@ impl Actor {
             Command::UserShellEvent { turn_id, event } => self.user_shell_event(&turn_id, *event),
             Command::Goal { request, reply } => self.goal_command(request, reply).await,
         }
+        false
     }
 
     fn emit_item_started(&mut self, item: ThreadItem) {

@@ -17,6 +17,7 @@ use weft_protocol::v2::{
 
 use super::Actor;
 use crate::limits::THREAD_SHUTDOWN_WAIT;
+use crate::reads::ColdResume;
 use crate::thread::Command;
 use crate::thread::registry::Closing;
 
@@ -100,6 +101,55 @@ impl Actor {
         true
     }
 
+    /// `thread/resume` of this loaded thread (R26). When it asks for other settings and the
+    /// thread could unload right now — idle, no live subscriber, nothing else queued (checked
+    /// under the registry lock, as an idle unload is, R15), a rollout to load it back from —
+    /// the runtime shuts down (R17, bounded by [`THREAD_SHUTDOWN_WAIT`]), `thread/status/changed
+    /// {notLoaded}` is broadcast and the thread is cold-resumed with the request, whose runtime
+    /// broadcasts `{idle}` and answers; no `thread/closed`. Otherwise, or when the shutdown
+    /// times out, a rejoin that ignores (and logs) the other settings. True when the actor must
+    /// stop (it handed the thread to the reload).
+    pub(super) async fn resume_or_reload(
+        &mut self,
+        request: ColdResume,
+        commands: &mpsc::Receiver<Command>,
+    ) -> bool {
+        let differing = self.differing_overrides(request.overrides());
+        let reloadable = !differing.is_empty()
+            && self.rollout.is_some()
+            && !self.state.meta.ephemeral
+            && !self.suspended
+            && self.live_subscribers() == 0
+            && !self.is_active();
+        if !reloadable {
+            self.rejoin(&request, &differing);
+            return false;
+        }
+        let id = self.state.meta.id;
+        let marked = self
+            .services
+            .registry
+            .mark_closing(id, self.generation, || commands.is_empty());
+        if marked != Closing::Marked {
+            self.rejoin(&request, &differing);
+            return false;
+        }
+        tracing::info!(
+            "reloading idle thread {id} for thread/resume with {}",
+            differing.join(", ")
+        );
+        if !self.tear_down().await {
+            tracing::warn!("thread {id} shutdown timed out; leaving thread loaded");
+            self.services.registry.unmark_closing(id, self.generation);
+            self.idle = IdleClock::default();
+            self.rejoin(&request, &differing);
+            return false;
+        }
+        self.broadcast_not_loaded();
+        tokio::spawn(request.reload(self.generation));
+        true
+    }
+
     /// An unload asked for (archive, delete; R20; the closing mark was taken when it was asked):
     /// the same steps as an idle
     /// unload, a shutdown that fails or times out is logged and the unload goes on, and no
@@ -162,8 +212,11 @@ impl Actor {
             Command::Unsubscribe { reply, .. } => reply.send(Ok(ThreadUnsubscribeResponse {
                 status: UnsubscribeStatus::NotLoaded,
             })),
-            Command::Resume { reply, .. } => {
-                reply.send::<()>(Err(RpcError::thread_closing_resume(&id)));
+            Command::Resume(request) => {
+                request
+                    .reply()
+                    .clone()
+                    .send::<()>(Err(RpcError::thread_closing_resume(&id)));
             }
             // The name was stored before it was handed to the actor: the rename stands.
             Command::SetName { name, reply } => {
