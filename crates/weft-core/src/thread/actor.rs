@@ -48,28 +48,7 @@ pub(super) fn spawn(
     generation: u64,
     origin: Origin,
 ) {
-    let status = state.status(false);
-    let has_record = state.resumed;
-    let actor = Actor {
-        state,
-        rollout,
-        subscribers: BTreeMap::new(),
-        active: None,
-        pending: BTreeMap::new(),
-        me: handle.downgrade(),
-        processes: weft_exec::ProcessTable::new(),
-        approvals: Arc::default(),
-        last_status: status,
-        idle: unload::IdleClock::default(),
-        generation,
-        unload_waiters: Vec::new(),
-        goal_continuations: 0,
-        revived: durable::RevivedRequests::new(),
-        pending_dirty: false,
-        has_record,
-        suspended: false,
-        services,
-    };
+    let actor = Actor::new(handle, state, rollout, services, generation);
     // Instrumented, not entered inside: a guard held across awaits would leak the span into
     // other tasks on the same worker thread.
     let span = tracing::info_span!("thread", thread_id = %actor.state.meta.id);
@@ -145,6 +124,39 @@ struct Actor {
 }
 
 impl Actor {
+    /// A runtime for `state`, registered as `handle` under registry generation `generation`,
+    /// with no subscribers, no turn and nothing pending yet.
+    fn new(
+        handle: &ThreadHandle,
+        state: ThreadState,
+        rollout: Option<RolloutWriter>,
+        services: ThreadServices,
+        generation: u64,
+    ) -> Self {
+        let status = state.status(false);
+        let has_record = state.resumed;
+        Actor {
+            state,
+            rollout,
+            subscribers: BTreeMap::new(),
+            active: None,
+            pending: BTreeMap::new(),
+            me: handle.downgrade(),
+            processes: weft_exec::ProcessTable::new(),
+            approvals: Arc::default(),
+            last_status: status,
+            idle: unload::IdleClock::default(),
+            generation,
+            unload_waiters: Vec::new(),
+            goal_continuations: 0,
+            revived: durable::RevivedRequests::new(),
+            pending_dirty: false,
+            has_record,
+            suspended: false,
+            services,
+        }
+    }
+
     /// The loop (R8): commands first, then the running turn's events, then the unload
     /// deadline; each handled completely before the next.
     async fn run(mut self, mut commands: mpsc::Receiver<Command>, origin: Origin) {

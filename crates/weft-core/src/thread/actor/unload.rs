@@ -83,6 +83,13 @@ impl Actor {
             Closing::Marked => {}
         }
         tracing::info!("unloading idle thread");
+        self.unload_marked().await
+    }
+
+    /// R17 and R18 once the closing mark is taken: the unload steps, then the outcome. True
+    /// when the actor must stop; false when the shutdown timed out and the thread stays loaded.
+    async fn unload_marked(&mut self) -> bool {
+        let id = self.state.meta.id;
         if !self.tear_down().await {
             tracing::warn!("thread {id} shutdown timed out; leaving thread loaded");
             self.services.registry.unmark_closing(id, self.generation);
@@ -253,3 +260,6 @@ impl Actor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
