@@ -17,6 +17,8 @@ use weft_protocol::v2::{
     ApprovalPolicyName, AskForApproval, ReasoningSummary, SandboxMode, SandboxPolicy,
 };
 
+mod invalid;
+
 /// The built-in offline provider id.
 pub const SCRIPTED_PROVIDER: &str = "scripted";
 /// The built-in OpenAI provider id.
@@ -88,16 +90,50 @@ pub fn home_dir(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
     Ok(PathBuf::from(home).join(".weft"))
 }
 
-/// Reads `config.toml` (absent = empty) and applies `-c key=value` overrides.
-pub fn load_table(home: &Path, overrides: &[String]) -> anyhow::Result<toml::Table> {
+/// Reads `config.toml` (absent = empty), applies the `-c key=value` overrides and resolves the
+/// result. A `config.toml` that cannot be used — bad TOML, a value of the wrong type or range,
+/// a setting that does not resolve — does not stop the server (lifecycle.md R13, as the
+/// reference): it runs on the defaults plus the overrides, logs the problem naming the key, and
+/// records it in [`CoreConfig::invalid_config`] so clients are warned and `thread/start` fails.
+///
+/// # Errors
+/// An unreadable `config.toml`, bad `-c` overrides, or defaults that do not resolve either.
+pub fn load(home: PathBuf, overrides: &[String]) -> anyhow::Result<Resolved> {
     let path = home.join("config.toml");
-    let mut table = match std::fs::read_to_string(&path) {
-        Ok(text) => text
-            .parse::<toml::Table>()
-            .with_context(|| format!("invalid {}", path.display()))?,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
     };
+    let problem = match text.parse::<toml::Table>() {
+        Ok(file_table) => {
+            let table = with_overrides(file_table, overrides)?;
+            match resolve(home.clone(), &table) {
+                Ok(resolved) => return Ok(resolved),
+                Err(err) => invalid::locate::<ConfigFile>(&path, &text, &err),
+            }
+        }
+        Err(err) => invalid::from_toml(&path, &text, &err),
+    };
+    tracing::error!(
+        key = problem.key.as_deref().unwrap_or("unknown"),
+        details = %problem.invalid.details,
+        "{}",
+        weft_core::config::INVALID_CONFIG_SUMMARY
+    );
+    let table = with_overrides(toml::Table::new(), overrides)?;
+    let mut resolved = resolve(home, &table).with_context(|| {
+        format!(
+            "invalid configuration ({}), and the defaults with the -c overrides do not resolve either",
+            problem.invalid.details
+        )
+    })?;
+    resolved.core.invalid_config = Some(problem.invalid);
+    Ok(resolved)
+}
+
+/// `table` with the `-c key=value` overrides applied.
+fn with_overrides(mut table: toml::Table, overrides: &[String]) -> anyhow::Result<toml::Table> {
     for entry in overrides {
         let (key, value) = entry
             .split_once('=')
@@ -145,7 +181,7 @@ pub struct Resolved {
 }
 
 /// Resolves the table into core settings and model clients.
-pub fn resolve(home: PathBuf, table: &toml::Table) -> anyhow::Result<Resolved> {
+fn resolve(home: PathBuf, table: &toml::Table) -> anyhow::Result<Resolved> {
     let file: ConfigFile = toml::Value::Table(table.clone())
         .try_into()
         .context("invalid config.toml")?;
@@ -231,6 +267,7 @@ pub fn resolve(home: PathBuf, table: &toml::Table) -> anyhow::Result<Resolved> {
                 ..GoalsConfig::default()
             },
             durable_approvals: file.durable_approvals,
+            invalid_config: None,
         },
         models,
         shutdown_drain: file

@@ -37,8 +37,7 @@ fn build_core_with_drain(
     adjust: impl FnOnce(&mut weft_core::CoreConfig),
 ) -> anyhow::Result<(Core, std::time::Duration)> {
     let home = config::home_dir(home)?;
-    let table = config::load_table(&home, overrides)?;
-    let mut resolved = config::resolve(home, &table)?;
+    let mut resolved = config::load(home, overrides)?;
     adjust(&mut resolved.core);
     if let weft_sandbox::Support::Unavailable { reason } = &resolved.core.sandbox_support {
         tracing::warn!(%reason, "the sandbox cannot be enforced; sandboxed commands will be refused");

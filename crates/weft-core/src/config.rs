@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use weft_protocol::v2::{
-    ApprovalsReviewer, AskForApproval, ReasoningSummary, SandboxMode, SandboxPolicy,
+    ApprovalsReviewer, AskForApproval, ReasoningSummary, SandboxMode, SandboxPolicy, TextRange,
 };
 
 /// Process-wide settings, created once in `main` and shared read-only.
@@ -59,6 +59,26 @@ pub struct CoreConfig {
     /// on are recorded durably, so a restart finds the turn suspended on them rather than
     /// interrupted, and a resume asks again.
     pub durable_approvals: bool,
+    /// Set when `config.toml` could not be used and the server runs on defaults instead
+    /// (lifecycle.md R13): every client is warned after `initialize` and `thread/start` fails.
+    pub invalid_config: Option<InvalidConfig>,
+}
+
+/// The `configWarning` summary for a `config.toml` that could not be used, as the reference
+/// words it.
+pub const INVALID_CONFIG_SUMMARY: &str = "Invalid configuration; using defaults.";
+
+/// Why `config.toml` could not be used (lifecycle.md R13). The reference keeps serving on its
+/// defaults in that case, warns every connection and refuses `thread/start`; so does weft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidConfig {
+    /// `<path>:<line>:<col>: <message>` when the place is known, else the message alone: the
+    /// warning's `details` and the tail of `thread/start`'s error.
+    pub details: String,
+    /// The file, when the problem is in one.
+    pub path: Option<String>,
+    /// Where in that file.
+    pub range: Option<TextRange>,
 }
 
 /// Thread goals (protocol.md §3.1, lifecycle.md R35). On by default, as in the reference

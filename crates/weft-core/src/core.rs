@@ -109,11 +109,21 @@ impl Core {
         self.services().clients.connect()
     }
 
-    /// Marks a client initialised: it receives broadcasts from now on. On a kernel that cannot
-    /// enforce the sandbox, the client is told at once (`configWarning`), as the reference warns
-    /// about a missing bubblewrap.
+    /// Marks a client initialised: it receives broadcasts from now on. A `config.toml` that could
+    /// not be used (R13) and a kernel that cannot enforce the sandbox are told at once
+    /// (`configWarning`), as the reference warns about its config and a missing bubblewrap.
     pub fn join(&self, sink: &ClientSink) {
         self.services().clients.join(sink);
+        if let Some(invalid) = &self.services().config.invalid_config {
+            sink.notify(Arc::new(ServerNotification::ConfigWarning(
+                weft_protocol::v2::ConfigWarningNotification {
+                    summary: crate::config::INVALID_CONFIG_SUMMARY.to_owned(),
+                    details: Some(invalid.details.clone()),
+                    path: invalid.path.clone(),
+                    range: invalid.range,
+                },
+            )));
+        }
         if let weft_sandbox::Support::Unavailable { reason } =
             &self.services().config.sandbox_support
         {
@@ -121,6 +131,8 @@ impl Core {
                 weft_protocol::v2::ConfigWarningNotification {
                     summary: "weft cannot enforce its sandbox on this kernel (Landlock is unavailable); commands under read-only or workspace-write will be refused. Use danger-full-access to run commands unsandboxed.".to_owned(),
                     details: Some(reason.clone()),
+                    path: None,
+                    range: None,
                 },
             )));
         }
@@ -203,9 +215,16 @@ impl Core {
 
     /// `thread/start`: build the thread, register it and start its actor, which subscribes the
     /// caller, answers and broadcasts `thread/started`.
+    /// While the server runs on defaults because `config.toml` could not be used, it fails
+    /// with `failed to load configuration: …` (R13), as the reference's does.
     pub fn thread_start(&self, sink: &ClientSink, params: ThreadStartParams, reply: Reply) {
         if let Err(err) = self.refuse_if_draining() {
             return reply.send::<()>(Err(err));
+        }
+        if let Some(invalid) = &self.services().config.invalid_config {
+            return reply.send::<()>(Err(RpcError::failed_to_load_configuration(
+                &invalid.details,
+            )));
         }
         let services = self.services();
         let state = match build::new_thread(services, &params) {

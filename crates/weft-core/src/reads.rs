@@ -15,7 +15,7 @@ use crate::clients::{ClientSink, Reply};
 use crate::core::Core;
 use crate::ids::ThreadId;
 use crate::limits::{HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX};
-use crate::thread::registry::{Busy, SendRefused, too_many_loaded};
+use crate::thread::registry::{Busy, LoadGuard, SendRefused, too_many_loaded};
 use crate::thread::state::{ThreadState, normalize_stale_turns};
 use crate::thread::{Command, Origin, build, launch};
 
@@ -254,23 +254,17 @@ impl Core {
                 return None;
             }
         };
-        let include_turns = !params.exclude_turns.unwrap_or(false);
-        let rejoin = Command::Resume {
+        let request = ColdResume {
+            core: self.clone(),
             sink: sink.clone(),
+            id,
+            params,
             reply: reply.clone(),
-            include_turns,
-            overrides: Box::new(params.settings.clone()),
-            after: params.weft_after_seq.clone().map(Box::new),
         };
+        let rejoin = Command::Resume(Box::new(request.clone()));
         match self.services().registry.send(id, rejoin) {
             Ok(()) => None,
-            Err(SendRefused::NotLoaded) => Some(ColdResume {
-                core: self.clone(),
-                sink: sink.clone(),
-                id,
-                params,
-                reply,
-            }),
+            Err(SendRefused::NotLoaded) => Some(request),
             Err(refused) => {
                 reply.send::<()>(Err(refused.into_rpc(id, RpcError::thread_closing_resume)));
                 None
@@ -280,8 +274,9 @@ impl Core {
 }
 
 /// A `thread/resume` of a thread that was not loaded: read it from disk, start its runtime,
-/// answer. Run with [`ColdResume::run`].
-#[derive(Debug)]
+/// answer. Run with [`ColdResume::run`]. The same request handed to a loaded thread's actor
+/// (`Command::Resume`) is rejoined there, or run by the actor as a reload (R26).
+#[derive(Debug, Clone)]
 pub struct ColdResume {
     core: Core,
     sink: ClientSink,
@@ -294,70 +289,102 @@ impl ColdResume {
     /// Loads the thread and answers. When another load of the same thread is under way it waits
     /// for that one and rejoins; a thread that started closing meanwhile gets the closing text.
     pub async fn run(self) {
-        let Self {
-            core,
-            sink,
-            id,
-            params,
-            reply,
-        } = self;
-        let include_turns = !params.exclude_turns.unwrap_or(false);
-        let services = core.services();
-        let registry = &services.registry;
+        let core = self.core.clone();
+        let registry = &core.services().registry;
         let guard = loop {
-            match registry.begin_load(id) {
+            match registry.begin_load(self.id) {
                 Ok(guard) => break guard,
                 Err(Busy::Loading(mut done)) => {
                     let _ = done.changed().await;
                 }
                 Err(Busy::Loaded) => {
-                    let rejoin = Command::Resume {
-                        sink: sink.clone(),
-                        reply: reply.clone(),
-                        include_turns,
-                        overrides: Box::new(params.settings.clone()),
-                        after: params.weft_after_seq.clone().map(Box::new),
-                    };
-                    if let Err(refused) = registry.send(id, rejoin) {
+                    let rejoin = Command::Resume(Box::new(self.clone()));
+                    if let Err(refused) = registry.send(self.id, rejoin) {
                         if refused == SendRefused::NotLoaded {
                             continue;
                         }
-                        reply
-                            .send::<()>(Err(refused.into_rpc(id, RpcError::thread_closing_resume)));
+                        let err = refused.into_rpc(self.id, RpcError::thread_closing_resume);
+                        self.reply.send::<()>(Err(err));
                     }
                     return;
                 }
                 Err(Busy::Closing) => {
-                    let id = id.to_string();
-                    return reply.send::<()>(Err(RpcError::thread_closing_resume(&id)));
+                    let id = self.id.to_string();
+                    return self
+                        .reply
+                        .send::<()>(Err(RpcError::thread_closing_resume(&id)));
                 }
-                Err(Busy::Full) => return reply.send::<()>(Err(too_many_loaded())),
+                Err(Busy::Full) => return self.reply.send::<()>(Err(too_many_loaded())),
             }
         };
-        // R38 ★: a stream position names a runtime that has ended; the caller reloads instead.
-        if let Some(asked) = params
-            .weft_after_seq
-            .as_ref()
-            .filter(|_| sink.wants_event_stream())
-        {
-            let id = id.to_string();
-            return reply.send::<()>(Err(RpcError::event_stream_gap(&id, asked, None, false)));
+        self.load(guard).await;
+    }
+
+    /// R26: the second half of a reload. The runtime of registry generation `generation` has
+    /// shut down and holds the closing mark; that mark becomes this load's loading mark at
+    /// once, so a resume racing the reload waits for it instead of loading a runtime of its
+    /// own. Should the entry be gone meanwhile (an archive), this is an ordinary resume.
+    pub(crate) async fn reload(self, generation: u64) {
+        let core = self.core.clone();
+        let registry = &core.services().registry;
+        match registry.begin_reload(self.id, generation) {
+            Some(guard) => self.load(guard).await,
+            None => self.run().await,
         }
-        let loaded = match core.load_stored(id, &params).await {
+    }
+
+    /// Reads the thread under `guard`'s loading mark, starts its runtime, answers.
+    async fn load(self, guard: LoadGuard<'_>) {
+        // R38 ★: a stream position names a runtime that has ended; the caller reloads instead.
+        if let Some(asked) = self.event_position() {
+            let id = self.id.to_string();
+            let err = RpcError::event_stream_gap(&id, asked, None, false);
+            return self.reply.send::<()>(Err(err));
+        }
+        let loaded = match self.core.load_stored(self.id, &self.params).await {
             Ok(loaded) => loaded,
-            Err(err) => return reply.send::<()>(Err(err)),
+            Err(err) => return self.reply.send::<()>(Err(err)),
         };
         let (state, writer) = loaded;
         let origin = Origin::Resumed {
-            sink,
-            reply: reply.clone(),
-            include_turns,
+            sink: self.sink.clone(),
+            reply: self.reply.clone(),
+            include_turns: self.include_turns(),
         };
+        let services = self.core.services();
         if let Err(err) = launch(services, state, Some(writer), origin, |handle| {
             Ok(guard.finish(handle))
         }) {
-            reply.send::<()>(Err(err));
+            self.reply.send::<()>(Err(err));
         }
+    }
+
+    /// The caller.
+    pub(crate) fn sink(&self) -> &ClientSink {
+        &self.sink
+    }
+
+    /// Where the answer goes.
+    pub(crate) fn reply(&self) -> &Reply {
+        &self.reply
+    }
+
+    /// Whether the answer carries the thread's turns (`excludeTurns` not set).
+    pub(crate) fn include_turns(&self) -> bool {
+        !self.params.exclude_turns.unwrap_or(false)
+    }
+
+    /// The settings the request asks for.
+    /// The event position to resume after (R38 ★), for a connection that opted in.
+    pub(crate) fn event_position(&self) -> Option<&weft_protocol::v2::EventPosition> {
+        self.params
+            .weft_after_seq
+            .as_ref()
+            .filter(|_| self.sink.wants_event_stream())
+    }
+
+    pub(crate) fn overrides(&self) -> &weft_protocol::v2::ThreadSettingsOverrides {
+        &self.params.settings
     }
 }
 

@@ -303,6 +303,13 @@ impl RpcError {
         }
     }
 
+    /// `-32600 failed to load configuration: <details>`: `thread/start` while the server runs on
+    /// defaults because its config file could not be used.
+    #[must_use]
+    pub fn failed_to_load_configuration(details: &str) -> Self {
+        Self::invalid_request(format!("failed to load configuration: {details}"))
+    }
+
     /// `-32600 Server is draining; retry after reconnecting` with its `data`.
     #[must_use]
     pub fn draining() -> Self {

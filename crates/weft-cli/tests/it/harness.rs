@@ -84,6 +84,20 @@ impl Harness {
         }
     }
 
+    /// As [`Harness::start`], with `top_level` (`key = value` lines) written at the head of
+    /// `config.toml`, before its tables.
+    pub(crate) async fn start_with_top_level(top_level: &str) -> Self {
+        let mut harness = Self::start().await;
+        let config = config_toml(&harness.mock.base_url(), "");
+        std::fs::write(
+            harness.home.path().join("config.toml"),
+            format!("{top_level}\n{config}"),
+        )
+        .expect("write config");
+        harness.core = weft_cli::build_core(Some(harness.home.path()), &[]).expect("core");
+        harness
+    }
+
     /// A new core on the same home and mock (a server restart).
     pub(crate) fn restart(&mut self) {
         self.shutdown.cancel();

@@ -312,3 +312,136 @@ async fn r26_a_watched_loaded_thread_keeps_its_settings_on_resume() {
     assert_eq!(resumed["approvalPolicy"], "never");
     assert_eq!(resumed["thread"]["turns"].as_array().map(Vec::len), Some(1));
 }
+
+/// The model of the mock's last request.
+fn last_requested_model(harness: &Harness) -> Value {
+    let requests = harness.mock.requests();
+    requests.last().expect("a model request").body["model"].clone()
+}
+
+#[tokio::test]
+async fn r26_an_idle_unwatched_loaded_thread_reloads_with_the_new_model() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    run_turn(&mut client, &thread_id, "hello").await;
+    assert_eq!(last_requested_model(&harness), "gpt-5.2-codex");
+    client
+        .call_ok("thread/unsubscribe", json!({"threadId": thread_id}))
+        .await;
+    drain_messages(&mut client).await;
+    let (response, before) = client
+        .call(
+            "thread/resume",
+            json!({"threadId": thread_id, "model": "another-model"}),
+        )
+        .await;
+    let resumed = &response["result"];
+    assert_eq!(resumed["model"], "another-model", "{response}");
+    assert_eq!(resumed["thread"]["turns"].as_array().map(Vec::len), Some(1));
+    assert_eq!(resumed["thread"]["status"], json!({"type": "idle"}));
+    // Shut down and loaded again: notLoaded, then idle; never thread/closed.
+    let statuses: Vec<&Value> = before.iter().map(|message| &message["params"]).collect();
+    assert_eq!(
+        methods(&before),
+        vec!["thread/status/changed", "thread/status/changed"],
+        "{before:?}"
+    );
+    assert_eq!(
+        statuses,
+        vec![
+            &json!({"threadId": thread_id, "status": {"type": "notLoaded"}}),
+            &json!({"threadId": thread_id, "status": {"type": "idle"}}),
+        ]
+    );
+    // One runtime, subscribed by the resumer: the next turn's events reach it.
+    let loaded = client.call_ok("thread/loaded/list", json!({})).await;
+    assert_eq!(loaded["data"], json!([thread_id]));
+    let turn = run_turn(&mut client, &thread_id, "again").await;
+    assert!(
+        !methods(&turn)
+            .iter()
+            .any(|method| method == "thread/closed"),
+        "{turn:?}"
+    );
+    assert_eq!(last_requested_model(&harness), "another-model");
+}
+
+#[tokio::test]
+async fn r26_a_watched_thread_keeps_its_model() {
+    let harness = Harness::start().await;
+    let mut owner = harness.connect().await;
+    let thread_id = start_thread(&mut owner, json!({})).await;
+    run_turn(&mut owner, &thread_id, "hello").await;
+    let mut other = harness.connect().await;
+    drain_messages(&mut other).await;
+    let (response, before) = other
+        .call(
+            "thread/resume",
+            json!({"threadId": thread_id, "model": "another-model"}),
+        )
+        .await;
+    // The owner is subscribed: a rejoin that keeps the model (the override is logged).
+    assert_eq!(response["result"]["model"], "gpt-5.2-codex", "{response}");
+    assert!(before.is_empty(), "no reload, no status change: {before:?}");
+    run_turn(&mut other, &thread_id, "again").await;
+    assert_eq!(last_requested_model(&harness), "gpt-5.2-codex");
+    let seen = methods(&drain_messages(&mut owner).await);
+    assert!(
+        !seen
+            .iter()
+            .any(|method| method == "thread/closed" || method == "thread/started"),
+        "{seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn r26_resumes_racing_a_reload_never_see_two_runtimes() {
+    let harness = Harness::start().await;
+    let mut owner = harness.connect().await;
+    let thread_id = start_thread(&mut owner, json!({})).await;
+    run_turn(&mut owner, &thread_id, "hello").await;
+    owner
+        .call_ok("thread/unsubscribe", json!({"threadId": thread_id}))
+        .await;
+    let mut first = harness.connect().await;
+    let mut second = harness.connect().await;
+    let first_id = first
+        .send_request(
+            "thread/resume",
+            json!({"threadId": thread_id, "model": "model-one"}),
+        )
+        .await;
+    let second_id = second
+        .send_request(
+            "thread/resume",
+            json!({"threadId": thread_id, "model": "model-two"}),
+        )
+        .await;
+    let closing =
+        format!("thread {thread_id} is closing; retry thread/resume after the thread is closed");
+    let mut models = Vec::new();
+    for (client, id) in [(&mut first, first_id), (&mut second, second_id)] {
+        let (response, _) = client.response_to(id).await;
+        match response.get("result") {
+            Some(result) => models.push(result["model"].clone()),
+            None => assert_eq!(
+                response["error"],
+                json!({"code": -32600, "message": closing}),
+                "a racing resume waits or meets the closing text"
+            ),
+        }
+    }
+    assert!(!models.is_empty(), "at least one resume succeeds");
+    let loaded = owner.call_ok("thread/loaded/list", json!({})).await;
+    assert_eq!(loaded["data"], json!([thread_id]), "one runtime");
+    // Whoever answered last saw the one runtime: the same model as any other success.
+    models.dedup();
+    assert_eq!(
+        models.len(),
+        1,
+        "both successes saw one runtime: {models:?}"
+    );
+    run_turn(&mut first, &thread_id, "again").await;
+    assert_eq!(last_requested_model(&harness), models[0]);
+}

@@ -179,6 +179,95 @@ async fn r13_delay_zero_unloads_as_soon_as_idle_and_unwatched() {
     expect_closed(&mut client, &thread_id).await;
 }
 
+/// The `configWarning` right after `initialize` on a new connection.
+async fn config_warning_on_initialize(harness: &Harness) -> (Client, Value) {
+    let mut client = harness.connect_raw();
+    let (response, before) = client
+        .call(
+            "initialize",
+            json!({"clientInfo": {"name": "weft-test", "version": "1.0.0"}}),
+        )
+        .await;
+    assert!(response.get("result").is_some(), "{response}");
+    assert!(before.is_empty(), "nothing before the response: {before:?}");
+    let warning = client.next_message().await;
+    assert_eq!(warning["method"], "configWarning", "{warning}");
+    client.notify("initialized").await;
+    (client, warning["params"].clone())
+}
+
+#[tokio::test]
+async fn r13_a_bad_delay_value_warns_every_connection_and_fails_thread_start() {
+    // (value, the parser's message, the value's last column on line 1).
+    let cases = [
+        ("\"abc\"", "invalid type: string \"abc\", expected u64", 32),
+        ("-1", "invalid value: integer `-1`, expected u64", 29),
+        (
+            "1.5",
+            "invalid type: floating point `1.5`, expected u64",
+            30,
+        ),
+    ];
+    for (value, message, end_column) in cases {
+        let harness =
+            Harness::start_with_top_level(&format!("thread_unload_delay_secs = {value}")).await;
+        let path = harness
+            .home
+            .path()
+            .join("config.toml")
+            .display()
+            .to_string();
+        let details = format!("{path}:1:28: {message}");
+        let expected = json!({
+            "summary": "Invalid configuration; using defaults.",
+            "details": details,
+            "path": path,
+            "range": {"start": {"line": 1, "column": 28}, "end": {"line": 1, "column": end_column}},
+        });
+        let (mut first, warning) = config_warning_on_initialize(&harness).await;
+        assert_eq!(warning, expected, "{value}");
+        let (mut second, warning) = config_warning_on_initialize(&harness).await;
+        assert_eq!(warning, expected, "{value}: every connection is warned");
+        let (response, _) = first.call("thread/start", json!({})).await;
+        assert_eq!(
+            response["error"],
+            json!({"code": -32600, "message": format!("failed to load configuration: {details}")}),
+            "{value}"
+        );
+        let listed = second.call_ok("thread/list", json!({})).await;
+        assert_eq!(
+            listed["data"],
+            json!([]),
+            "{value}: the server keeps serving"
+        );
+        let (ids, _) = loaded(&mut first).await;
+        assert!(ids.is_empty(), "{value}: no thread was started");
+    }
+}
+
+#[tokio::test]
+async fn r13_an_integer_too_large_for_toml_warns_at_its_place_too() {
+    let harness =
+        Harness::start_with_top_level("thread_unload_delay_secs = 18446744073709551615").await;
+    let path = harness
+        .home
+        .path()
+        .join("config.toml")
+        .display()
+        .to_string();
+    let (mut client, warning) = config_warning_on_initialize(&harness).await;
+    assert_eq!(warning["summary"], "Invalid configuration; using defaults.");
+    assert_eq!(warning["path"], path.as_str());
+    assert_eq!(warning["range"]["start"], json!({"line": 1, "column": 28}));
+    let details = warning["details"].as_str().expect("details").to_owned();
+    assert!(details.starts_with(&format!("{path}:1:28: ")), "{details}");
+    let (response, _) = client.call("thread/start", json!({})).await;
+    assert_eq!(
+        response["error"]["message"],
+        format!("failed to load configuration: {details}")
+    );
+}
+
 #[tokio::test]
 async fn r5_a_thread_whose_creator_left_still_unloads() {
     let harness = Harness::start().await;

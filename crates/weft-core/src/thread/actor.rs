@@ -50,29 +50,7 @@ pub(super) fn spawn(
     generation: u64,
     origin: Origin,
 ) {
-    let status = state.status(false);
-    let has_record = state.resumed;
-    let actor = Actor {
-        state,
-        rollout,
-        subscribers: BTreeMap::new(),
-        active: None,
-        pending: BTreeMap::new(),
-        me: handle.downgrade(),
-        processes: weft_exec::ProcessTable::new(),
-        approvals: Arc::default(),
-        last_status: status,
-        idle: unload::IdleClock::default(),
-        generation,
-        unload_waiters: Vec::new(),
-        goal_continuations: 0,
-        revived: durable::RevivedRequests::new(),
-        events: event_log::EventLog::new(),
-        pending_dirty: false,
-        has_record,
-        suspended: false,
-        services,
-    };
+    let actor = Actor::new(handle, state, rollout, services, generation);
     // Instrumented, not entered inside: a guard held across awaits would leak the span into
     // other tasks on the same worker thread.
     let span = tracing::info_span!("thread", thread_id = %actor.state.meta.id);
@@ -150,6 +128,40 @@ struct Actor {
 }
 
 impl Actor {
+    /// A runtime for `state`, registered as `handle` under registry generation `generation`,
+    /// with no subscribers, no turn and nothing pending yet.
+    fn new(
+        handle: &ThreadHandle,
+        state: ThreadState,
+        rollout: Option<RolloutWriter>,
+        services: ThreadServices,
+        generation: u64,
+    ) -> Self {
+        let status = state.status(false);
+        let has_record = state.resumed;
+        Actor {
+            state,
+            rollout,
+            subscribers: BTreeMap::new(),
+            active: None,
+            pending: BTreeMap::new(),
+            me: handle.downgrade(),
+            processes: weft_exec::ProcessTable::new(),
+            approvals: Arc::default(),
+            last_status: status,
+            idle: unload::IdleClock::default(),
+            generation,
+            unload_waiters: Vec::new(),
+            goal_continuations: 0,
+            revived: durable::RevivedRequests::new(),
+            events: event_log::EventLog::new(),
+            pending_dirty: false,
+            has_record,
+            suspended: false,
+            services,
+        }
+    }
+
     /// The loop (R8): commands first, then the running turn's events, then the unload
     /// deadline; each handled completely before the next.
     async fn run(mut self, mut commands: mpsc::Receiver<Command>, origin: Origin) {
@@ -167,7 +179,11 @@ impl Actor {
             tokio::select! {
                 biased;
                 command = commands.recv() => match command {
-                    Some(command) => self.handle(command).await,
+                    Some(command) => {
+                        if self.handle(command, &commands).await {
+                            break;
+                        }
+                    }
                     None => break,
                 },
                 event = next_event(self.active.as_mut()) => self.on_turn_event(event).await,
@@ -253,16 +269,18 @@ impl Actor {
         self.subscribers.insert(sink.id(), sink.clone());
     }
 
-    /// R26, in part: a rejoin keeps the loaded thread's settings; what the request asked for
-    /// differently is logged. (The reference reloads an idle, unwatched thread with the
-    /// overrides instead; weft does not yet.)
-    fn log_ignored_overrides(&self, overrides: &weft_protocol::v2::ThreadSettingsOverrides) {
+    /// R26: the settings a `thread/resume` asks for that differ from the loaded thread's, as
+    /// `key=value` (or the key alone for policies), in a fixed order; empty when none differ.
+    fn differing_overrides(
+        &self,
+        overrides: &weft_protocol::v2::ThreadSettingsOverrides,
+    ) -> Vec<String> {
         let settings = &self.state.settings;
         let config = &self.services.config;
-        let mut ignored = Vec::new();
+        let mut differing = Vec::new();
         let mut differs = |key: &str, asked: Option<String>, current: Option<String>| {
             if asked.is_some() && asked != current {
-                ignored.push(format!("{key}={}", asked.unwrap_or_default()));
+                differing.push(format!("{key}={}", asked.unwrap_or_default()));
             }
         };
         differs(
@@ -298,13 +316,19 @@ impl Actor {
         if let Some(policy) = &overrides.approval_policy
             && *policy != settings.approval_policy
         {
-            ignored.push("approvalPolicy".to_owned());
+            differing.push("approvalPolicy".to_owned());
         }
         if let Some(mode) = overrides.sandbox
             && config.sandbox_policy_for(mode) != settings.sandbox
         {
-            ignored.push("sandbox".to_owned());
+            differing.push("sandbox".to_owned());
         }
+        differing
+    }
+
+    /// A rejoin (R21, R24) that keeps the loaded thread's settings; what the request asked for
+    /// differently (`ignored`, R26) is logged.
+    fn rejoin(&mut self, request: &crate::reads::ColdResume, ignored: &[String]) {
         if !ignored.is_empty() {
             tracing::warn!(
                 "thread/resume overrides ignored for loaded thread {}: {}",
@@ -312,6 +336,12 @@ impl Actor {
                 ignored.join(", ")
             );
         }
+        self.resume(
+            request.sink().clone(),
+            request.reply().clone(),
+            request.include_turns(),
+            request.event_position().cloned(),
+        );
     }
 
     /// Subscribers whose connection is still there.
@@ -325,7 +355,8 @@ impl Actor {
         self.active.is_some() || !self.pending.is_empty()
     }
 
-    async fn handle(&mut self, command: Command) {
+    /// Handles one command; true when the actor must stop (R26: it reloaded itself).
+    async fn handle(&mut self, command: Command, commands: &mpsc::Receiver<Command>) -> bool {
         match command {
             Command::Unsubscribe { client, reply } => {
                 let status = if self.subscribers.remove(&client).is_some() {
@@ -338,16 +369,7 @@ impl Actor {
             Command::ClientGone(client) => {
                 self.subscribers.remove(&client);
             }
-            Command::Resume {
-                sink,
-                reply,
-                include_turns,
-                overrides,
-                after,
-            } => {
-                self.log_ignored_overrides(&overrides);
-                self.resume(sink, reply, include_turns, after.map(|after| *after));
-            }
+            Command::Resume(request) => return self.resume_or_reload(*request, commands).await,
             Command::Read {
                 include_turns,
                 reply,
@@ -362,7 +384,7 @@ impl Actor {
             Command::Steer { params, reply } => self.steer(*params, reply),
             Command::InterruptRunning => {
                 if self.suspend_for_restart().await {
-                    return;
+                    return false;
                 }
                 if let Some(active) = self.active.as_mut() {
                     active.system_stop = true;
@@ -432,6 +454,7 @@ impl Actor {
             } => self.update_read_state(expected_revision, mark, reply).await,
             Command::PatchGitInfo { patch, reply } => self.patch_git_info(&patch, reply),
         }
+        false
     }
 
     fn emit_item_started(&mut self, item: ThreadItem) {

@@ -84,16 +84,11 @@ pub(crate) enum Command {
     Unsubscribe { client: ClientId, reply: Reply },
     /// A client is gone: drop it from the subscribers.
     ClientGone(ClientId),
-    /// Rejoin: subscribe the caller and answer `thread/resume` in the thread's event order.
-    Resume {
-        sink: ClientSink,
-        reply: Reply,
-        include_turns: bool,
-        /// The request's settings: a loaded thread keeps its own and logs what it ignored (R26).
-        overrides: Box<weft_protocol::v2::ThreadSettingsOverrides>,
-        /// Resume the event stream after this position (R38 ★).
-        after: Option<Box<weft_protocol::v2::EventPosition>>,
-    },
+    /// `thread/resume` of a loaded thread: rejoin (subscribe the caller and answer in the
+    /// thread's event order, keeping the thread's settings and logging the request's others),
+    /// or — idle, unwatched and asked for other settings — unload and cold-resume the thread
+    /// with the request (R26).
+    Resume(Box<crate::reads::ColdResume>),
     /// A snapshot of the thread for `thread/read` and lists.
     Read {
         include_turns: bool,

@@ -176,6 +176,24 @@ impl Registry {
         })
     }
 
+    /// Turns this runtime's closing mark into a loading mark (R26, a reload): the runtime has
+    /// shut down, and whoever holds the returned guard loads the thread anew while other
+    /// resumes wait. `None` when the entry is not this runtime's closing one.
+    pub(crate) fn begin_reload(&self, id: ThreadId, generation: u64) -> Option<LoadGuard<'_>> {
+        let mut inner = self.lock();
+        match inner.entries.get(&id) {
+            Some(Entry::Closing(slot)) if slot.generation == generation => {}
+            _ => return None,
+        }
+        let (done, waiting) = watch::channel(());
+        inner.entries.insert(id, Entry::Loading(waiting));
+        Some(LoadGuard {
+            registry: self,
+            id,
+            done: Some(done),
+        })
+    }
+
     /// Starts an unload (R15): marks the thread closing if the entry is still this actor's and
     /// `quiet()` holds under the lock (the rule still holds and the actor's queue is empty, so
     /// no subscriber or turn is on its way).

@@ -38,10 +38,10 @@ pub use notifications::{
     ItemStartedNotification, RawResponseItemCompletedNotification,
     ReasoningSummaryPartAddedNotification, ReasoningSummaryTextDeltaNotification,
     ReasoningTextDeltaNotification, ServerNotification, ServerRequestResolvedNotification,
-    ThreadIdNotification, ThreadNameUpdatedNotification, ThreadStartedNotification,
-    ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
-    TurnDiffUpdatedNotification, TurnNotification, TurnPlanStep, TurnPlanStepStatus,
-    TurnPlanUpdatedNotification, WarningNotification,
+    TextPosition, TextRange, ThreadIdNotification, ThreadNameUpdatedNotification,
+    ThreadStartedNotification, ThreadStatusChangedNotification,
+    ThreadTokenUsageUpdatedNotification, TurnDiffUpdatedNotification, TurnNotification,
+    TurnPlanStep, TurnPlanStepStatus, TurnPlanUpdatedNotification, WarningNotification,
 };
 pub use read_state::{
     ThreadMetadataGitInfoUpdateParams, ThreadMetadataUpdateParams, ThreadMetadataUpdateResponse,

@@ -343,7 +343,8 @@ pub struct WarningNotification {
     pub thread_id: Option<String>,
 }
 
-/// `configWarning` params.
+/// `configWarning` params. `details` is always written (`null` when absent); `path` and `range`
+/// are omitted unless the warning points into a config file, as the reference writes them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfigWarningNotification {
@@ -351,6 +352,32 @@ pub struct ConfigWarningNotification {
     pub summary: String,
     /// Details.
     pub details: Option<String>,
+    /// The config file the warning is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Where in that file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<TextRange>,
+}
+
+/// A place in a text file: 1-based line, 1-based column counted in Unicode scalar values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TextPosition {
+    /// 1-based line number.
+    pub line: usize,
+    /// 1-based column number (in Unicode scalar values).
+    pub column: usize,
+}
+
+/// A span of a text file, both ends inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TextRange {
+    /// The first character.
+    pub start: TextPosition,
+    /// The last character.
+    pub end: TextPosition,
 }
 
 /// `serverRequest/resolved` params.

@@ -280,6 +280,8 @@ fn thread_notifications() -> Vec<ServerNotification> {
         ServerNotification::ConfigWarning(ConfigWarningNotification {
             summary: "Codex could not find bubblewrap on PATH.".to_owned(),
             details: None,
+            path: None,
+            range: None,
         }),
     ]
 }
@@ -382,6 +384,39 @@ fn item_notifications() -> Vec<ServerNotification> {
             cap_reached: false,
         }),
     ]
+}
+
+#[test]
+fn a_config_warning_that_points_into_a_file_carries_its_path_and_range() {
+    let line = notification(&ServerNotification::ConfigWarning(
+        ConfigWarningNotification {
+            summary: "Invalid configuration; using defaults.".to_owned(),
+            details: Some(
+                "/home/u/.codex/config.toml:1:28: invalid type: string \"abc\", expected u64"
+                    .to_owned(),
+            ),
+            path: Some("/home/u/.codex/config.toml".to_owned()),
+            range: Some(weft_protocol::v2::TextRange {
+                start: weft_protocol::v2::TextPosition {
+                    line: 1,
+                    column: 28,
+                },
+                end: weft_protocol::v2::TextPosition {
+                    line: 1,
+                    column: 32,
+                },
+            }),
+        },
+    ));
+    assert_eq!(
+        line["params"],
+        json!({
+            "summary": "Invalid configuration; using defaults.",
+            "details": "/home/u/.codex/config.toml:1:28: invalid type: string \"abc\", expected u64",
+            "path": "/home/u/.codex/config.toml",
+            "range": {"start": {"line": 1, "column": 28}, "end": {"line": 1, "column": 32}},
+        })
+    );
 }
 
 #[test]

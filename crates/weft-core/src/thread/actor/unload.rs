@@ -17,6 +17,7 @@ use weft_protocol::v2::{
 
 use super::Actor;
 use crate::limits::THREAD_SHUTDOWN_WAIT;
+use crate::reads::ColdResume;
 use crate::thread::Command;
 use crate::thread::registry::Closing;
 
@@ -82,6 +83,13 @@ impl Actor {
             Closing::Marked => {}
         }
         tracing::info!("unloading idle thread");
+        self.unload_marked().await
+    }
+
+    /// R17 and R18 once the closing mark is taken: the unload steps, then the outcome. True
+    /// when the actor must stop; false when the shutdown timed out and the thread stays loaded.
+    async fn unload_marked(&mut self) -> bool {
+        let id = self.state.meta.id;
         if !self.tear_down().await {
             tracing::warn!("thread {id} shutdown timed out; leaving thread loaded");
             self.services.registry.unmark_closing(id, self.generation);
@@ -97,6 +105,57 @@ impl Actor {
                 thread_id: id.to_string(),
             }));
         }
+        true
+    }
+
+    /// `thread/resume` of this loaded thread (R26). When it asks for other settings and the
+    /// thread could unload right now — idle, no live subscriber, nothing else queued (checked
+    /// under the registry lock, as an idle unload is, R15), a rollout to load it back from —
+    /// the runtime shuts down (R17, bounded by [`THREAD_SHUTDOWN_WAIT`]), `thread/status/changed
+    /// {notLoaded}` is broadcast and the thread is cold-resumed with the request, whose runtime
+    /// broadcasts `{idle}` and answers; no `thread/closed`. Otherwise, or when the shutdown
+    /// times out, a rejoin that ignores (and logs) the other settings. True when the actor must
+    /// stop (it handed the thread to the reload).
+    pub(super) async fn resume_or_reload(
+        &mut self,
+        request: ColdResume,
+        commands: &mpsc::Receiver<Command>,
+    ) -> bool {
+        let differing = self.differing_overrides(request.overrides());
+        // A rejoin after an event position (R38 ★) needs this runtime's stream: no reload.
+        let reloadable = !differing.is_empty()
+            && request.event_position().is_none()
+            && self.rollout.is_some()
+            && !self.state.meta.ephemeral
+            && !self.suspended
+            && self.live_subscribers() == 0
+            && !self.is_active();
+        if !reloadable {
+            self.rejoin(&request, &differing);
+            return false;
+        }
+        let id = self.state.meta.id;
+        let marked = self
+            .services
+            .registry
+            .mark_closing(id, self.generation, || commands.is_empty());
+        if marked != Closing::Marked {
+            self.rejoin(&request, &differing);
+            return false;
+        }
+        tracing::info!(
+            "reloading idle thread {id} for thread/resume with {}",
+            differing.join(", ")
+        );
+        if !self.tear_down().await {
+            tracing::warn!("thread {id} shutdown timed out; leaving thread loaded");
+            self.services.registry.unmark_closing(id, self.generation);
+            self.idle = IdleClock::default();
+            self.rejoin(&request, &differing);
+            return false;
+        }
+        self.broadcast_not_loaded();
+        tokio::spawn(request.reload(self.generation));
         true
     }
 
@@ -162,8 +221,11 @@ impl Actor {
             Command::Unsubscribe { reply, .. } => reply.send(Ok(ThreadUnsubscribeResponse {
                 status: UnsubscribeStatus::NotLoaded,
             })),
-            Command::Resume { reply, .. } => {
-                reply.send::<()>(Err(RpcError::thread_closing_resume(&id)));
+            Command::Resume(request) => {
+                request
+                    .reply()
+                    .clone()
+                    .send::<()>(Err(RpcError::thread_closing_resume(&id)));
             }
             // The name was stored before it was handed to the actor: the rename stands.
             Command::SetName { name, reply } => {
@@ -203,3 +265,6 @@ impl Actor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

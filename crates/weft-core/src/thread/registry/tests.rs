@@ -131,3 +131,41 @@ fn r6_a_refused_registration_leaves_no_phantom_thread() {
         crate::limits::LOADED_THREADS_MAX
     );
 }
+
+#[tokio::test]
+async fn r26_a_reload_turns_its_closing_mark_into_a_load_others_wait_for() {
+    let registry = Registry::default();
+    let id = ThreadId::new();
+    let (old, _old_commands) = handle(id);
+    let generation = registry.insert(&old).expect("insert");
+    // Only the runtime's own closing mark can become a reload.
+    assert!(
+        registry.begin_reload(id, generation).is_none(),
+        "not closing"
+    );
+    assert_eq!(
+        registry.mark_closing(id, generation, || true),
+        Closing::Marked
+    );
+    assert!(
+        registry.begin_reload(id, generation + 1).is_none(),
+        "not ours"
+    );
+    let guard = registry.begin_reload(id, generation).expect("reload");
+    // A resume racing the reload waits for it; nothing reaches the old runtime.
+    let Err(Busy::Loading(mut done)) = registry.begin_load(id) else {
+        panic!("a racing load must wait");
+    };
+    assert_eq!(registry.send(id, gone()), Err(SendRefused::NotLoaded));
+    assert!(registry.handle(id).is_none());
+    assert!(
+        !registry.remove(id, generation),
+        "the old runtime owns nothing"
+    );
+    let (new, _new_commands) = handle(id);
+    let reloaded = guard.finish(&new);
+    assert_ne!(reloaded, generation);
+    let _ = done.changed().await;
+    assert!(matches!(registry.begin_load(id), Err(Busy::Loaded)));
+    assert_eq!(registry.loaded_ids(), vec![id]);
+}
