@@ -26,3 +26,7 @@ pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_sec
 /// task, a writer and a `CLIENT_QUEUE_DEPTH` queue; a UI plus a few editors and scripts need a
 /// handful, so 256 leaves room and still bounds a runaway client. Beyond it: HTTP 503.
 pub const WS_CONNECTIONS_MAX: usize = 256;
+
+/// The frame buffer a connection's writer keeps between messages; a larger one, grown for a
+/// large message (a long thread's resume), is given back after it.
+pub const LINE_CAPACITY_KEPT: usize = 64 * 1024;

@@ -9,6 +9,8 @@ use std::sync::{Arc, OnceLock};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use weft_core::Outbound;
+
+use crate::limits::LINE_CAPACITY_KEPT;
 use weft_protocol::EXPERIMENTAL_NOTIFICATION_METHODS;
 use weft_protocol::jsonrpc::{ErrorEnvelope, ResponseEnvelope, ServerRequestEnvelope};
 
@@ -68,7 +70,7 @@ pub(crate) async fn run<O: FrameOutput>(
     mut output: O,
     caps: NotificationCaps,
 ) {
-    let mut line = Vec::with_capacity(4096);
+    let mut line = Vec::with_capacity(LINE_CAPACITY_KEPT);
     while let Some(message) = receiver.recv().await {
         line.clear();
         if !encode(&message, &caps, &mut line) {
@@ -77,6 +79,11 @@ pub(crate) async fn run<O: FrameOutput>(
         if let Err(err) = output.send(&line).await {
             tracing::info!(%err, "connection output closed");
             return;
+        }
+        // One large answer (a long thread's resume) must not stay allocated for the life of
+        // the connection.
+        if line.capacity() > LINE_CAPACITY_KEPT {
+            line = Vec::with_capacity(LINE_CAPACITY_KEPT);
         }
         // Flush when nothing else is queued: one syscall per burst, not per message.
         if receiver.is_empty()

@@ -34,6 +34,7 @@ mod event_log;
 mod goal;
 mod read_state;
 mod requests;
+mod transcript;
 mod turn_start;
 mod unload;
 mod usage;
@@ -169,6 +170,7 @@ impl Actor {
             self.revive(revival);
         }
         self.announce(origin);
+        self.evict_transcript();
         loop {
             let subscribers = self.live_subscribers();
             let active = self.is_active();
@@ -196,6 +198,8 @@ impl Actor {
             if self.pending_dirty {
                 self.persist_pending().await;
             }
+            // Idle again: the history goes back to being the rollout's alone (item 9).
+            self.evict_transcript();
             // An unload that was asked for happens once no turn runs (the interrupted turn has
             // been recorded).
             if !self.unload_waiters.is_empty() && self.active.is_none() {
@@ -230,7 +234,11 @@ impl Actor {
                     self.subscribe(&sink);
                 }
                 let turns = if include_turns {
-                    self.state.turns.clone()
+                    self.state
+                        .transcript
+                        .get()
+                        .map(|resident| resident.turns.clone())
+                        .unwrap_or_default()
                 } else {
                     Vec::new()
                 };
@@ -357,6 +365,9 @@ impl Actor {
 
     /// Handles one command; true when the actor must stop (R26: it reloaded itself).
     async fn handle(&mut self, command: Command, commands: &mpsc::Receiver<Command>) -> bool {
+        let Some(command) = self.with_transcript(command).await else {
+            return false;
+        };
         match command {
             Command::Unsubscribe { client, reply } => {
                 let status = if self.subscribers.remove(&client).is_some() {
@@ -480,7 +491,11 @@ impl Actor {
         }
         if include_turns
             && self.rollout.is_none()
-            && self.state.turns.is_empty()
+            && self
+                .state
+                .transcript
+                .get()
+                .is_none_or(|resident| resident.turns.is_empty())
             && self.active.is_none()
         {
             return Err(RpcError::list_turns_unavailable());
@@ -492,7 +507,12 @@ impl Actor {
     fn snapshot(&self, include_turns: bool) -> weft_protocol::v2::Thread {
         let mut turns = Vec::new();
         if include_turns {
-            turns = self.state.turns.clone();
+            turns = self
+                .state
+                .transcript
+                .get()
+                .map(|resident| resident.turns.clone())
+                .unwrap_or_default();
             turns.extend(self.active_snapshot());
             let running = self
                 .active
@@ -510,7 +530,11 @@ impl Actor {
         include_turns: bool,
     ) -> Result<Box<serde_json::value::RawValue>, RpcError> {
         let mut turns = if include_turns {
-            std::mem::take(&mut self.state.turns)
+            self.state
+                .transcript
+                .get_mut()
+                .map(|resident| std::mem::take(&mut resident.turns))
+                .unwrap_or_default()
         } else {
             Vec::new()
         };
@@ -539,7 +563,9 @@ impl Actor {
             if pushed {
                 turns.pop();
             }
-            self.state.turns = turns;
+            if let Some(resident) = self.state.transcript.get_mut() {
+                resident.turns = turns;
+            }
         }
         serialized
     }
@@ -570,7 +596,12 @@ impl Actor {
         include_turns: bool,
         after: Option<weft_protocol::v2::EventPosition>,
     ) {
-        let materialized = self.rollout.is_some() || !self.state.turns.is_empty();
+        let materialized = self.rollout.is_some()
+            || self
+                .state
+                .transcript
+                .get()
+                .is_some_and(|resident| !resident.turns.is_empty());
         if !materialized && self.active.is_none() {
             // R28: a loaded thread that has not run a turn has nothing to resume yet.
             let id = self.state.meta.id.to_string();
@@ -719,7 +750,7 @@ impl Actor {
         }
         if let Some(response_item) = response_item {
             self.record(kind::RESPONSE_ITEM, response_item.clone());
-            self.state.history.push(response_item);
+            self.state.transcript.push_history(response_item);
         }
         let completed_at_ms = item.completed_at_ms.unwrap_or_else(now_ms);
         self.emit(ServerNotification::ItemCompleted(
@@ -782,7 +813,7 @@ impl Actor {
                     if self.state.raw_events && is_call {
                         self.emit_raw(&turn_id, item.clone());
                     }
-                    self.state.history.push(item);
+                    self.state.transcript.push_history(item);
                 }
             }
             TurnEvent::ResponseCompleted { response_id, usage } => {
@@ -861,7 +892,7 @@ impl Actor {
                 let marker =
                     context::message("user", vec![context::input_text(TURN_ABORTED_MARKER)]);
                 self.record(kind::RESPONSE_ITEM, marker.clone());
-                self.state.history.push(marker);
+                self.state.transcript.push_history(marker);
                 self.record(
                     kind::EVENT_MSG,
                     record::turn_aborted(&turn_id, active.started_at, completed_at, duration_ms),
@@ -873,7 +904,7 @@ impl Actor {
             reply.send(Ok(json!({})));
         }
         self.state.meta.updated_at = completed_at;
-        self.state.turns.push(Turn {
+        self.state.transcript.push_turn(Turn {
             id: turn_id.clone(),
             root_turn_id: Some(turn_id.clone()),
             items: active.items,

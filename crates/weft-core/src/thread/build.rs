@@ -14,7 +14,7 @@ use crate::config::{CoreConfig, ThreadSettings};
 use crate::ids::ThreadId;
 use crate::services::ThreadServices;
 use crate::thread::record;
-use crate::thread::state::{Revival, ThreadMeta, ThreadState, normalize_stale_turns};
+use crate::thread::state::{Revival, ThreadMeta, ThreadState, Transcript, normalize_stale_turns};
 use crate::turn::context::BASE_INSTRUCTIONS;
 
 /// Settings of a thread: config defaults with the request's overrides.
@@ -103,8 +103,7 @@ pub(crate) fn new_thread(
     Ok(ThreadState {
         meta,
         settings,
-        history: Vec::new(),
-        turns: Vec::new(),
+        transcript: Transcript::resident(Vec::new(), Vec::new()),
         usage: None,
         system_error: false,
         resumed: false,
@@ -233,8 +232,7 @@ pub(crate) fn from_rollout(
             pending_session_meta: None,
         },
         settings,
-        history: rollout.model_history,
-        turns,
+        transcript: Transcript::resident(rollout.model_history, turns),
         usage,
         system_error: false,
         resumed: true,

@@ -56,10 +56,9 @@ pub(crate) struct ThreadState {
     pub meta: ThreadMeta,
     /// Current settings.
     pub settings: ThreadSettings,
-    /// Model-visible history, without `input[0]` (the base instructions).
-    pub history: Vec<Value>,
-    /// Finished turns with all their items.
-    pub turns: Vec<Turn>,
+    /// Model-visible history and finished turns; resident only while needed (see
+    /// [`Transcript`]).
+    pub transcript: Transcript,
     /// Token usage so far, and the turn that last reported usage.
     pub usage: Option<(ThreadTokenUsage, String)>,
     /// The last turn failed fatally (status `systemError` until the next turn).
@@ -76,6 +75,67 @@ pub(crate) struct ThreadState {
     /// A turn the rollout left suspended on server requests (R37), taken by the actor when it
     /// starts: it goes on running in this process.
     pub revival: Option<Revival>,
+}
+
+/// A thread's model history (without `input[0]`, the base instructions) and its finished turns
+/// with all their items.
+///
+/// The rollout is their truth: every item enters the rollout before it enters this copy. So a
+/// thread with a rollout keeps the copy only while it needs it — a turn running, a read or
+/// resume being answered — and drops it when idle; the actor reads it back from the rollout
+/// (the same digest a cold resume makes) the next time it is needed. A loaded idle thread is
+/// then a small record, whatever its length (issue 13, item 9). A thread without a rollout
+/// (new, ephemeral) always keeps it: nothing else holds it.
+#[derive(Debug, Default)]
+pub(crate) struct Transcript {
+    resident: Option<Resident>,
+}
+
+/// The resident copy.
+#[derive(Debug, Default)]
+pub(crate) struct Resident {
+    /// Model-visible history.
+    pub history: Vec<Value>,
+    /// Finished turns.
+    pub turns: Vec<Turn>,
+}
+
+impl Transcript {
+    /// A transcript held in memory.
+    pub(crate) fn resident(history: Vec<Value>, turns: Vec<Turn>) -> Self {
+        Self {
+            resident: Some(Resident { history, turns }),
+        }
+    }
+
+    /// The resident copy, if it is in memory.
+    pub(crate) fn get(&self) -> Option<&Resident> {
+        self.resident.as_ref()
+    }
+
+    /// The resident copy, if it is in memory, to change.
+    pub(crate) fn get_mut(&mut self) -> Option<&mut Resident> {
+        self.resident.as_mut()
+    }
+
+    /// Adds a history item. On disk only, nothing to do: the item is in the rollout already.
+    pub(crate) fn push_history(&mut self, item: Value) {
+        if let Some(resident) = &mut self.resident {
+            resident.history.push(item);
+        }
+    }
+
+    /// Adds a finished turn (in the rollout already, as for [`Self::push_history`]).
+    pub(crate) fn push_turn(&mut self, turn: Turn) {
+        if let Some(resident) = &mut self.resident {
+            resident.turns.push(turn);
+        }
+    }
+
+    /// Drops the resident copy; only for a thread whose rollout holds everything in it.
+    pub(crate) fn evict(&mut self) {
+        self.resident = None;
+    }
 }
 
 /// A turn suspended on server requests in an earlier process (lifecycle.md R37 ★).

@@ -52,7 +52,7 @@ impl Actor {
         let turn_id = TurnId::new();
         let (events, cancel) = self.open_turn(&turn_id);
         self.record(kind::RESPONSE_ITEM, input.clone());
-        self.state.history.push(input);
+        self.state.transcript.push_history(input);
         self.spawn_turn(turn_id, events, cancel, Vec::new());
     }
 
@@ -73,7 +73,7 @@ impl Actor {
             thread_id: self.state.meta.id,
             turn_id,
             settings: self.state.settings.clone(),
-            history: self.state.history.clone(),
+            history: self.turn_history(),
             resumed: self.state.resumed,
             goal_tools: self.goal_tools_offered(),
             events,
@@ -84,6 +84,19 @@ impl Actor {
         };
         self.state.resumed = false;
         agent::spawn(&self.services, input);
+    }
+
+    /// The history a new turn starts from. Every command that can start a turn has the
+    /// transcript read back first (`with_transcript`), so it is resident here.
+    fn turn_history(&self) -> Vec<Value> {
+        match self.state.transcript.get() {
+            Some(resident) => resident.history.clone(),
+            None => {
+                debug_assert!(false, "a turn started without the transcript in memory");
+                tracing::error!("a turn started without the thread's history in memory");
+                Vec::new()
+            }
+        }
     }
 
     /// Makes `turn_id` the running turn: state, `thread/status/changed`, `turn/started`, and the
@@ -152,11 +165,16 @@ impl Actor {
             kind::EVENT_MSG,
             record::task_started(turn_id.as_str(), started_at, window),
         );
-        if self.state.history.is_empty() {
+        if self
+            .state
+            .transcript
+            .get()
+            .is_some_and(|resident| resident.history.is_empty())
+        {
             let today = chrono::Local::now().format("%Y-%m-%d").to_string();
             for item in context::initial_context_items(&self.state.settings, &today, "Etc/UTC") {
                 self.record(kind::RESPONSE_ITEM, item.clone());
-                self.state.history.push(item);
+                self.state.transcript.push_history(item);
             }
         }
         self.record(
@@ -214,7 +232,7 @@ impl Actor {
     /// the model's `user` message in history and rollout, then the `userMessage` item.
     pub(super) fn record_user_input(&mut self, turn_id: &TurnId, steer: Steer) {
         self.record(kind::RESPONSE_ITEM, steer.response_item.clone());
-        self.state.history.push(steer.response_item);
+        self.state.transcript.push_history(steer.response_item);
         let now = now_ms();
         let item = ThreadItem {
             body: ItemBody::UserMessage {
