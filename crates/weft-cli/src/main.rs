@@ -86,6 +86,8 @@ enum AppServerCommand {
 }
 
 fn main() -> ExitCode {
+    // Before any other thread exists: the allocator's arenas are set per process.
+    weft_memory::configure();
     let cli = Cli::parse();
     init_tracing();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -63,6 +63,7 @@ impl Core {
                     running_turns: Arc::new(tokio::sync::watch::Sender::new(0)),
                     registry: Arc::new(Registry::default()),
                     draining: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+                    memory: Arc::default(),
                 },
                 command_execs: crate::command_exec::CommandExecs::default(),
                 thread_list_permit: tokio::sync::Semaphore::new(1),
@@ -90,6 +91,12 @@ impl Core {
     /// The services every thread uses.
     pub(crate) fn services(&self) -> &ThreadServices {
         &self.shared.services
+    }
+
+    /// Gives freed heap memory back to the kernel (after a connection wrote a large answer).
+    #[must_use]
+    pub fn memory(&self) -> &Arc<crate::MemoryReleaser> {
+        &self.services().memory
     }
 
     /// The home folder.

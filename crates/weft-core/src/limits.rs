@@ -119,3 +119,8 @@ pub const STEER_QUEUE_DEPTH: usize = 64;
 /// deltas). Kept only by threads an opted-in connection subscribed to; a position older than
 /// the buffer is refused with the oldest one still available.
 pub const EVENT_REPLAY_NOTIFICATIONS_MAX: usize = 4096;
+
+/// A transcript (history items plus turn items) at least this long is worth giving its memory
+/// back to the kernel when an idle thread drops it (`MemoryReleaser`): a release walks the
+/// whole heap, so small threads, which drop theirs after every turn, do not ask for one.
+pub const MEMORY_RELEASE_AFTER_ITEMS: usize = 2_000;

@@ -108,6 +108,8 @@ pub(crate) struct ThreadServices {
     /// Set once shutdown began (R36): requests that would start work are refused, and no
     /// thread starts a goal continuation turn.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
+    /// Gives freed heap memory back after large frees (an idle thread's history, an unload).
+    pub memory: Arc<crate::MemoryReleaser>,
 }
 
 impl ThreadServices {

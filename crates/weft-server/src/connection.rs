@@ -84,8 +84,13 @@ async fn run<S, O>(
 {
     let notification_caps = NotificationCaps::default();
     let writer = tokio::spawn(
-        writer::run(receiver, output, Arc::clone(&notification_caps))
-            .instrument(tracing::Span::current()),
+        writer::run(
+            receiver,
+            output,
+            Arc::clone(&notification_caps),
+            Arc::clone(core.memory()),
+        )
+        .instrument(tracing::Span::current()),
     );
     let mut connection = Connection {
         core: core.clone(),

@@ -52,7 +52,12 @@ pub(crate) struct LineOutput<W>(pub(crate) W);
 
 impl<W: AsyncWrite + Unpin + Send + 'static> FrameOutput for LineOutput<W> {
     async fn send(&mut self, frame: &[u8]) -> std::io::Result<()> {
-        self.0.write_all(frame).await
+        // In pieces: tokio's stdout copies each write into a buffer it keeps (up to 2 MiB), so
+        // one large answer written whole would stay allocated for the life of the process.
+        for piece in frame.chunks(LINE_CAPACITY_KEPT) {
+            self.0.write_all(piece).await?;
+        }
+        Ok(())
     }
 
     async fn flush(&mut self) -> std::io::Result<()> {
@@ -69,11 +74,15 @@ pub(crate) async fn run<O: FrameOutput>(
     mut receiver: mpsc::Receiver<Outbound>,
     mut output: O,
     caps: NotificationCaps,
+    memory: Arc<weft_core::MemoryReleaser>,
 ) {
     let mut line = Vec::with_capacity(LINE_CAPACITY_KEPT);
     while let Some(message) = receiver.recv().await {
         line.clear();
-        if !encode(&message, &caps, &mut line) {
+        let encoded = encode(&message, &caps, &mut line);
+        // The message (a large result is one string) goes before anything is given back.
+        drop(message);
+        if !encoded {
             continue;
         }
         if let Err(err) = output.send(&line).await {
@@ -84,6 +93,7 @@ pub(crate) async fn run<O: FrameOutput>(
         // the connection.
         if line.capacity() > LINE_CAPACITY_KEPT {
             line = Vec::with_capacity(LINE_CAPACITY_KEPT);
+            memory.release_soon();
         }
         // Flush when nothing else is queued: one syscall per burst, not per message.
         if receiver.is_empty()

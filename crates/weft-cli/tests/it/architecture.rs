@@ -12,6 +12,7 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
         ("weft-store", set(&["weft-protocol", "weft-shellwords"])),
         ("weft-model", set(&["weft-protocol"])),
         ("weft-sandbox", set(&[])),
+        ("weft-memory", set(&[])),
         ("weft-patch", set(&[])),
         ("weft-exec", set(&["weft-shellwords"])),
         (
@@ -21,6 +22,7 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
                 "weft-store",
                 "weft-model",
                 "weft-sandbox",
+                "weft-memory",
                 "weft-patch",
                 "weft-exec",
             ]),
@@ -35,6 +37,7 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
                 "weft-core",
                 "weft-server",
                 "weft-sandbox",
+                "weft-memory",
                 "weft-patch",
                 "weft-exec",
             ]),
@@ -137,10 +140,10 @@ fn generate_json_schema_writes_the_reference_layout() {
     }
 }
 
-/// Only weft-sandbox may contain `unsafe` (ARCHITECTURE.md): every other crate inherits the
-/// workspace lints, where `unsafe_code` is forbidden.
+/// Only weft-sandbox and weft-memory may contain `unsafe` (ARCHITECTURE.md): every other crate
+/// inherits the workspace lints, where `unsafe_code` is forbidden.
 #[test]
-fn only_the_sandbox_crate_may_use_unsafe() {
+fn only_the_sandbox_and_memory_crates_may_use_unsafe() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let workspace = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
     assert!(workspace.contains("unsafe_code = \"forbid\""));
@@ -149,7 +152,8 @@ fn only_the_sandbox_crate_may_use_unsafe() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
         let inherits = manifest.contains("[lints]\nworkspace = true");
-        if name == "weft-sandbox" {
+        let allowed_unsafe = name == "weft-sandbox" || name == "weft-memory";
+        if allowed_unsafe {
             assert!(
                 manifest.contains("unsafe_code = \"deny\""),
                 "{name} denies unsafe by default"
@@ -163,7 +167,7 @@ fn only_the_sandbox_crate_may_use_unsafe() {
         let sources = walk(&dir.join("src"));
         for source in sources {
             let text = std::fs::read_to_string(&source).unwrap();
-            if name != "weft-sandbox" {
+            if !allowed_unsafe {
                 assert!(!text.contains("unsafe {"), "unsafe in {}", source.display());
             }
         }

@@ -55,10 +55,13 @@ pub(super) fn spawn(
     // Instrumented, not entered inside: a guard held across awaits would leak the span into
     // other tasks on the same worker thread.
     let span = tracing::info_span!("thread", thread_id = %actor.state.meta.id);
-    tokio::spawn(tracing::Instrument::instrument(
-        actor.run(commands, origin),
-        span,
-    ));
+    let memory = std::sync::Arc::clone(&actor.services.memory);
+    // Once the runtime and everything it held are freed, the pages go back (an unload). A
+    // combinator, not an async block: a block awaiting the captured future would hold it twice.
+    let run = futures_util::FutureExt::map(actor.run(commands, origin), move |()| {
+        memory.release_soon();
+    });
+    tokio::spawn(tracing::Instrument::instrument(run, span));
 }
 
 struct ActiveTurn {
@@ -165,6 +168,10 @@ impl Actor {
 
     /// The loop (R8): commands first, then the running turn's events, then the unload
     /// deadline; each handled completely before the next.
+    ///
+    /// The rare, deep steps (a command, a turn's end, an unload) run as boxed futures: the
+    /// loop's own future is what every loaded thread holds while idle, and inlining them made
+    /// it 16 KiB (idle threads are meant to be small, issue 13 item 9).
     async fn run(mut self, mut commands: mpsc::Receiver<Command>, origin: Origin) {
         if let Some(revival) = self.state.revival.take() {
             self.revive(revival);
@@ -182,7 +189,7 @@ impl Actor {
                 biased;
                 command = commands.recv() => match command {
                     Some(command) => {
-                        if self.handle(command, &commands).await {
+                        if Box::pin(self.handle(command, &commands)).await {
                             break;
                         }
                     }
@@ -190,20 +197,20 @@ impl Actor {
                 },
                 event = next_event(self.active.as_mut()) => self.on_turn_event(event).await,
                 () = unload::sleep_until(deadline) => {
-                    if self.try_unload(&commands).await {
+                    if Box::pin(self.try_unload(&commands)).await {
                         break;
                     }
                 }
             }
             if self.pending_dirty {
-                self.persist_pending().await;
+                Box::pin(self.persist_pending()).await;
             }
             // Idle again: the history goes back to being the rollout's alone (item 9).
             self.evict_transcript();
             // An unload that was asked for happens once no turn runs (the interrupted turn has
             // been recorded).
             if !self.unload_waiters.is_empty() && self.active.is_none() {
-                self.unload_now().await;
+                Box::pin(self.unload_now()).await;
                 break;
             }
         }
@@ -800,7 +807,7 @@ impl Actor {
                 }
             }
             TurnEvent::ServerRequest { announce, outgoing } => {
-                self.send_server_request(announce, outgoing).await;
+                Box::pin(self.send_server_request(announce, outgoing)).await;
             }
             TurnEvent::HistoryItems(items) => {
                 for item in items {
@@ -832,7 +839,7 @@ impl Actor {
                 thread_id,
                 turn_id,
             })),
-            TurnEvent::Finished(outcome) => self.finish_turn(outcome).await,
+            TurnEvent::Finished(outcome) => Box::pin(self.finish_turn(outcome)).await,
         }
     }
 

@@ -5,6 +5,7 @@
 use weft_protocol::RpcError;
 
 use super::Actor;
+use crate::limits::MEMORY_RELEASE_AFTER_ITEMS;
 use crate::thread::Command;
 use crate::thread::state::{Transcript, normalize_stale_turns};
 
@@ -66,8 +67,18 @@ impl Actor {
             && self.rollout.is_some()
             && !self.state.meta.ephemeral
             && !self.suspended
+            && let Some(resident) = self.state.transcript.get()
         {
+            let items = resident.history.len()
+                + resident
+                    .turns
+                    .iter()
+                    .map(|turn| turn.items.len())
+                    .sum::<usize>();
             self.state.transcript.evict();
+            if items >= MEMORY_RELEASE_AFTER_ITEMS {
+                self.services.memory.release_soon();
+            }
         }
     }
 
