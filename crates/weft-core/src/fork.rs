@@ -175,9 +175,7 @@ fn copy_history(
         let end = lines
             .iter()
             .position(|line| ends_turn(line, last))
-            .ok_or_else(|| {
-                RpcError::invalid_request(format!("turn {last} not found in thread {source_id}"))
-            })?;
+            .ok_or_else(|| RpcError::turn_not_found(last))?;
         lines.truncate(end + 1);
         return Ok(lines);
     }

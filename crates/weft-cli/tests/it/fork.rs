@@ -141,8 +141,8 @@ async fn fork_at_a_turn_keeps_the_turns_through_it() {
         )
         .await;
     assert_eq!(
-        response["error"]["message"],
-        format!("turn no-such-turn not found in thread {source}")
+        response["error"]["message"], "turn not found: no-such-turn",
+        "the reference's text"
     );
 }
 
