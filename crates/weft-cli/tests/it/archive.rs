@@ -379,3 +379,34 @@ async fn name_set_of_an_archived_thread_is_not_found() {
     );
     assert_eq!(response["result"]["thread"]["name"], Value::Null);
 }
+
+/// `thread/list` rows of loaded threads carry their live `environments`, those of stored
+/// threads `null`, as in the reference (protocol.md §6.8; bench/compat/lifecycle.py).
+#[tokio::test]
+async fn list_rows_of_loaded_threads_carry_their_environments() {
+    let mut harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    run_turn(&mut client, &thread_id, "hello").await;
+    let read = client
+        .call_ok("thread/read", json!({"threadId": thread_id}))
+        .await;
+    let cwd = read["thread"]["cwd"].clone();
+    assert_eq!(
+        read["thread"]["environments"],
+        json!([{"environmentId": "local", "cwd": cwd, "runtimeWorkspaceRoots": [cwd]}])
+    );
+
+    let listed = client.call_ok("thread/list", json!({})).await;
+    assert_eq!(listed["data"][0]["id"], thread_id.as_str());
+    assert_eq!(
+        listed["data"][0]["environments"],
+        read["thread"]["environments"]
+    );
+
+    harness.restart();
+    let mut client = harness.connect().await;
+    let listed = client.call_ok("thread/list", json!({})).await;
+    assert_eq!(listed["data"][0]["id"], thread_id.as_str());
+    assert_eq!(listed["data"][0]["environments"], Value::Null);
+}
