@@ -168,9 +168,7 @@ fn copy_history(
     let running_id = cut.running.as_ref().map(|(turn_id, ..)| turn_id.as_str());
     if let Some(last) = &cut.last_turn_id {
         if Some(last.as_str()) == running_id {
-            return Err(RpcError::invalid_request(format!(
-                "cannot fork thread {source_id} at turn {last}: the turn is still in progress"
-            )));
+            return Err(RpcError::fork_turn_in_progress(last));
         }
         let end = lines
             .iter()

@@ -228,6 +228,15 @@ impl RpcError {
         Self::invalid_request(format!("turn not found: {turn_id}"))
     }
 
+    /// `lastTurnId '<turn id>' identifies an in-progress turn` (`thread/fork` through the turn
+    /// that is still running).
+    #[must_use]
+    pub fn fork_turn_in_progress(turn_id: &str) -> Self {
+        Self::invalid_request(format!(
+            "lastTurnId '{turn_id}' identifies an in-progress turn"
+        ))
+    }
+
     /// `thread <id> is closing; retry thread/resume after the thread is closed`.
     #[must_use]
     pub fn thread_closing_resume(id: &str) -> Self {

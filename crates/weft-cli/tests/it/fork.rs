@@ -176,9 +176,13 @@ async fn fork_of_a_running_thread_ends_the_copied_turn_interrupted() {
             json!({"threadId": source, "lastTurnId": running}),
         )
         .await;
+    // The reference's text (bench/compat/lifecycle.py, step `steer`).
     assert_eq!(
-        response["error"]["message"],
-        format!("cannot fork thread {source} at turn {running}: the turn is still in progress")
+        response["error"],
+        json!({
+            "code": -32600,
+            "message": format!("lastTurnId '{running}' identifies an in-progress turn"),
+        })
     );
 
     gate.release();

@@ -444,6 +444,10 @@ fn read_state_and_metadata_texts() {
         RpcError::invalid_request("no archived rollout found for thread id t")
     );
     assert_eq!(
+        RpcError::fork_turn_in_progress("x"),
+        RpcError::invalid_request("lastTurnId 'x' identifies an in-progress turn")
+    );
+    assert_eq!(
         RpcError::turn_not_found("x"),
         RpcError::invalid_request("turn not found: x")
     );
