@@ -168,16 +168,12 @@ fn copy_history(
     let running_id = cut.running.as_ref().map(|(turn_id, ..)| turn_id.as_str());
     if let Some(last) = &cut.last_turn_id {
         if Some(last.as_str()) == running_id {
-            return Err(RpcError::invalid_request(format!(
-                "cannot fork thread {source_id} at turn {last}: the turn is still in progress"
-            )));
+            return Err(RpcError::fork_turn_in_progress(last));
         }
         let end = lines
             .iter()
             .position(|line| ends_turn(line, last))
-            .ok_or_else(|| {
-                RpcError::invalid_request(format!("turn {last} not found in thread {source_id}"))
-            })?;
+            .ok_or_else(|| RpcError::turn_not_found(last))?;
         lines.truncate(end + 1);
         return Ok(lines);
     }

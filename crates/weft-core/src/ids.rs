@@ -22,7 +22,7 @@ impl ThreadId {
     pub fn parse(text: &str) -> Result<Self, String> {
         Uuid::parse_str(text)
             .map(Self)
-            .map_err(|err| err.to_string())
+            .map_err(|err| reference_uuid_error(&err.to_string()))
     }
 
     /// The UUID.
@@ -36,6 +36,26 @@ impl ThreadId {
     pub fn from_uuid(uuid: Uuid) -> Self {
         Self(uuid)
     }
+}
+
+/// The reference's text for a UUID parse error (its `uuid` crate is older than ours): a bad
+/// character is described in full and counted from 1, a bad length names the simple format.
+/// Group count and group length errors read the same in both.
+fn reference_uuid_error(ours: &str) -> String {
+    if let Some(rest) = ours.strip_prefix("invalid character: found ")
+        && let Some((character, index)) = rest.rsplit_once(" at ")
+        && let Ok(index) = index.parse::<usize>()
+    {
+        return format!(
+            "invalid character: expected an optional prefix of `urn:uuid:` followed by \
+             [0-9a-fA-F-], found {character} at {}",
+            index + 1
+        );
+    }
+    if let Some(found) = ours.strip_prefix("invalid length: found ") {
+        return format!("invalid length: expected length 32 for simple format, found {found}");
+    }
+    ours.to_owned()
 }
 
 impl Default for ThreadId {

@@ -4,7 +4,7 @@
 use serde_json::Value;
 use weft_protocol::RpcError;
 use weft_protocol::v2::{
-    ItemBody, SortDirection, Thread, ThreadItemEntry, ThreadItemsListParams,
+    ItemBody, SortDirection, Thread, ThreadEnvironment, ThreadItemEntry, ThreadItemsListParams,
     ThreadItemsListResponse, ThreadListParams, ThreadListResponse, ThreadReadParams,
     ThreadReadResponse, ThreadResumeParams, ThreadStatus, ThreadTurnsListParams,
     ThreadTurnsListResponse, Turn, TurnItemsView,
@@ -59,8 +59,12 @@ impl Core {
         let mut data = Vec::with_capacity(page.rows.len());
         for row in &page.rows {
             let mut thread = row.to_thread(&provider);
-            if let Some(status) = self.live_status(ThreadId::from_uuid(row.id)).await {
+            let id = ThreadId::from_uuid(row.id);
+            if let Some(status) = self.live_status(id).await {
                 thread.status = status;
+                // A loaded thread's row carries its live environments, as in the reference
+                // (protocol.md §6.8; `null` when not loaded).
+                thread.environments = self.live_environments(id).await;
             }
             data.push(thread);
         }
@@ -76,6 +80,19 @@ impl Core {
     async fn live_status(&self, id: ThreadId) -> Option<ThreadStatus> {
         let handle = self.services().registry.handle(id)?;
         handle.ask(|reply| Command::Status { reply }).await.ok()
+    }
+
+    async fn live_environments(&self, id: ThreadId) -> Option<Vec<ThreadEnvironment>> {
+        let handle = self.services().registry.handle(id)?;
+        let thread = handle
+            .ask(|reply| Command::Read {
+                include_turns: false,
+                reply,
+            })
+            .await
+            .ok()?
+            .ok()?;
+        thread.environments
     }
 
     /// `thread/read`: a loaded thread from its actor, else from the store. Does not load.

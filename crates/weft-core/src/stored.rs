@@ -9,7 +9,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 use weft_protocol::RpcError;
-use weft_protocol::errors::{GIT_INFO_EMPTY, git_field_empty};
+use weft_protocol::errors::{GIT_INFO_EMPTY, METADATA_UPDATE_EMPTY, git_field_empty};
 use weft_protocol::v2::{
     ServerNotification, ThreadIdNotification, ThreadMetadataUpdateParams,
     ThreadMetadataUpdateResponse, ThreadNameUpdatedNotification,
@@ -113,8 +113,12 @@ impl Core {
             .find(id)
             .await
             .map_err(|err| RpcError::internal(format!("failed to set thread name: {err}")))?;
-        if stored.is_none() && !loaded {
+        // An archived thread is not found, as in the reference.
+        if stored.as_ref().is_some_and(|row| row.archived) || (stored.is_none() && !loaded) {
             return Err(RpcError::no_rollout_found(&id.to_string()));
+        }
+        if loaded && self.loaded_ephemeral(id).await {
+            return Err(RpcError::ephemeral_metadata(&id.to_string()));
         }
         services
             .persistence
@@ -205,7 +209,7 @@ impl Core {
             .await
             .map_err(failed)?
             .filter(|row| row.archived)
-            .ok_or_else(|| failed(format!("no archived rollout found for thread id {id}")))?;
+            .ok_or_else(|| RpcError::no_archived_rollout_found(&id.to_string()))?;
         let to = services
             .persistence
             .unarchived_path(&row.rollout_path)
@@ -224,8 +228,10 @@ impl Core {
     /// notification for it.
     ///
     /// # Errors
-    /// `invalid thread id`, `gitInfo must include at least one field`, `gitInfo.<field> must
-    /// not be empty`, `thread not found: <id>`, `failed to update thread metadata: …`.
+    /// `invalid thread id`, `thread metadata update must include at least one field` (no
+    /// `gitInfo`), `gitInfo must include at least one field` (an empty one), `gitInfo.<field>
+    /// must not be empty`, `no rollout found for thread id <id>`, `ephemeral thread does not
+    /// support metadata updates: <id>`, `failed to update thread metadata: …`.
     pub async fn thread_metadata_update(
         &self,
         params: ThreadMetadataUpdateParams,
@@ -234,8 +240,10 @@ impl Core {
             ThreadId::parse(&params.thread_id).map_err(|err| RpcError::invalid_thread_id(&err))?;
         let git = params
             .git_info
-            .filter(|git| !git.is_empty())
-            .ok_or_else(|| RpcError::invalid_request(GIT_INFO_EMPTY))?;
+            .ok_or_else(|| RpcError::invalid_request(METADATA_UPDATE_EMPTY))?;
+        if git.is_empty() {
+            return Err(RpcError::invalid_request(GIT_INFO_EMPTY));
+        }
         let patch = GitPatch {
             sha: git_field(git.sha, "gitInfo.sha")?,
             branch: git_field(git.branch, "gitInfo.branch")?,
@@ -248,7 +256,10 @@ impl Core {
         let loaded = services.registry.handle(id);
         let stored = services.persistence.find(id).await.map_err(failed)?;
         if stored.is_none() && loaded.is_none() {
-            return Err(RpcError::thread_not_found(&id.to_string()));
+            return Err(RpcError::no_rollout_found(&id.to_string()));
+        }
+        if loaded.is_some() && self.loaded_ephemeral(id).await {
+            return Err(RpcError::ephemeral_metadata(&id.to_string()));
         }
         let row = services
             .persistence
@@ -256,17 +267,36 @@ impl Core {
             .await
             .map_err(failed)?;
         if let Some(handle) = loaded
-            && let Ok(thread) = handle
+            && let Ok(mut thread) = handle
                 .ask(|reply| Command::PatchGitInfo { patch, reply })
                 .await
         {
+            // The reference answers from its stored thread, which does not say whether the
+            // thread takes direct input (`null`), loaded or not.
+            thread.can_accept_direct_input = None;
             return Ok(ThreadMetadataUpdateResponse { thread });
         }
         // Not loaded (or it unloaded meanwhile): the row, which has the patch.
-        let row = row.ok_or_else(|| RpcError::thread_not_found(&id.to_string()))?;
+        let row = row.ok_or_else(|| RpcError::no_rollout_found(&id.to_string()))?;
         Ok(ThreadMetadataUpdateResponse {
             thread: row.to_thread(&services.config.model_provider),
         })
+    }
+
+    /// Whether a loaded thread is ephemeral (its actor says; `false` once it has unloaded).
+    async fn loaded_ephemeral(&self, id: ThreadId) -> bool {
+        let Some(handle) = self.services().registry.handle(id) else {
+            return false;
+        };
+        matches!(
+            handle
+                .ask(|reply| Command::Read {
+                    include_turns: false,
+                    reply,
+                })
+                .await,
+            Ok(Ok(thread)) if thread.ephemeral
+        )
     }
 
     /// Unloads a loaded thread now (R20) and waits until it is gone, bounded: a running turn is

@@ -62,6 +62,9 @@ pub const READ_STATE_UNAVAILABLE: &str = "thread read state unavailable";
 /// `thread/metadata/update` without `gitInfo`, or with an empty one.
 pub const GIT_INFO_EMPTY: &str = "gitInfo must include at least one field";
 
+/// `thread/metadata/update` without `gitInfo` (with an empty one: [`GIT_INFO_EMPTY`]).
+pub const METADATA_UPDATE_EMPTY: &str = "thread metadata update must include at least one field";
+
 /// `<field> must not be empty` (`thread/metadata/update`, a Git field blank once trimmed;
 /// `field` is e.g. `gitInfo.branch`).
 #[must_use]
@@ -201,6 +204,37 @@ impl RpcError {
     #[must_use]
     pub fn no_rollout_found(id: &str) -> Self {
         Self::invalid_request(format!("no rollout found for thread id {id}"))
+    }
+
+    /// `no archived rollout found for thread id <id>` (`thread/unarchive` of a thread that is
+    /// not archived or unknown; -32600 as in the reference).
+    #[must_use]
+    pub fn no_archived_rollout_found(id: &str) -> Self {
+        Self::invalid_request(format!("no archived rollout found for thread id {id}"))
+    }
+
+    /// `ephemeral thread does not support metadata updates: <id>` (`thread/name/set` and
+    /// `thread/metadata/update` of an ephemeral thread).
+    #[must_use]
+    pub fn ephemeral_metadata(id: &str) -> Self {
+        Self::invalid_request(format!(
+            "ephemeral thread does not support metadata updates: {id}"
+        ))
+    }
+
+    /// `turn not found: <turn id>` (`thread/fork` with a `lastTurnId` the source does not have).
+    #[must_use]
+    pub fn turn_not_found(turn_id: &str) -> Self {
+        Self::invalid_request(format!("turn not found: {turn_id}"))
+    }
+
+    /// `lastTurnId '<turn id>' identifies an in-progress turn` (`thread/fork` through the turn
+    /// that is still running).
+    #[must_use]
+    pub fn fork_turn_in_progress(turn_id: &str) -> Self {
+        Self::invalid_request(format!(
+            "lastTurnId '{turn_id}' identifies an in-progress turn"
+        ))
     }
 
     /// `thread <id> is closing; retry thread/resume after the thread is closed`.

@@ -123,10 +123,10 @@ async fn archive_needs_a_rollout_and_unarchive_an_archived_thread() {
     let (response, _) = client
         .call("thread/unarchive", json!({"threadId": thread_id}))
         .await;
-    assert_eq!(response["error"]["code"], -32603);
+    // -32600 and the bare store text, as in the reference (bench/compat/lifecycle.py).
     assert_eq!(
-        response["error"]["message"],
-        format!("failed to unarchive session: no archived rollout found for thread id {thread_id}")
+        response["error"],
+        json!({"code": -32600, "message": format!("no archived rollout found for thread id {thread_id}")})
     );
     let (response, _) = client
         .call("thread/archive", json!({"threadId": "nope"}))
@@ -345,4 +345,68 @@ async fn r20_delete_of_a_loaded_thread_unloads_it_and_removes_its_rollout() {
         response["error"]["message"],
         format!("no rollout found for thread id {thread_id}")
     );
+}
+
+/// An archived thread has no name to set: `thread/name/set` answers the reference's
+/// `no rollout found` and nothing is announced; after unarchiving, the thread has no name
+/// (bench/compat/lifecycle.py, step `archive`).
+#[tokio::test]
+async fn name_set_of_an_archived_thread_is_not_found() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    run_turn(&mut client, &thread_id, "hello").await;
+    client
+        .call_ok("thread/archive", json!({"threadId": thread_id}))
+        .await;
+
+    let (response, _) = client
+        .call(
+            "thread/name/set",
+            json!({"threadId": thread_id, "name": "archived name"}),
+        )
+        .await;
+    assert_eq!(
+        response["error"],
+        json!({"code": -32600, "message": format!("no rollout found for thread id {thread_id}")})
+    );
+    let (response, before) = client
+        .call("thread/unarchive", json!({"threadId": thread_id}))
+        .await;
+    assert!(
+        !methods(&before).iter().any(|m| m == "thread/name/updated"),
+        "{before:?}"
+    );
+    assert_eq!(response["result"]["thread"]["name"], Value::Null);
+}
+
+/// `thread/list` rows of loaded threads carry their live `environments`, those of stored
+/// threads `null`, as in the reference (protocol.md §6.8; bench/compat/lifecycle.py).
+#[tokio::test]
+async fn list_rows_of_loaded_threads_carry_their_environments() {
+    let mut harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    run_turn(&mut client, &thread_id, "hello").await;
+    let read = client
+        .call_ok("thread/read", json!({"threadId": thread_id}))
+        .await;
+    let cwd = read["thread"]["cwd"].clone();
+    assert_eq!(
+        read["thread"]["environments"],
+        json!([{"environmentId": "local", "cwd": cwd, "runtimeWorkspaceRoots": [cwd]}])
+    );
+
+    let listed = client.call_ok("thread/list", json!({})).await;
+    assert_eq!(listed["data"][0]["id"], thread_id.as_str());
+    assert_eq!(
+        listed["data"][0]["environments"],
+        read["thread"]["environments"]
+    );
+
+    harness.restart();
+    let mut client = harness.connect().await;
+    let listed = client.call_ok("thread/list", json!({})).await;
+    assert_eq!(listed["data"][0]["id"], thread_id.as_str());
+    assert_eq!(listed["data"][0]["environments"], Value::Null);
 }

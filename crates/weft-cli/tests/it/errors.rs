@@ -187,3 +187,68 @@ async fn a_frame_over_the_limit_closes_only_that_connection() {
     let result = other.call_ok("thread/loaded/list", json!({})).await;
     assert_eq!(result["data"], json!([]));
 }
+
+/// A thread id that is not a UUID gets the reference's parser text (its `uuid` crate is older:
+/// a bad character is described in full and counted from 1; a bad length names the simple
+/// format), after `invalid thread id: ` or `invalid session id: ` (observed with 0.169.0,
+/// `bench/compat/lifecycle.py`).
+#[tokio::test]
+async fn bad_thread_ids_get_the_reference_uuid_texts() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let cases = [
+        (
+            "nope",
+            "invalid character: expected an optional prefix of `urn:uuid:` followed by \
+             [0-9a-fA-F-], found `n` at 1",
+        ),
+        (
+            "01a252f1-93e7-72d3-88e1x71b788513464",
+            "invalid character: expected an optional prefix of `urn:uuid:` followed by \
+             [0-9a-fA-F-], found `x` at 24",
+        ),
+        (
+            "abcd",
+            "invalid length: expected length 32 for simple format, found 4",
+        ),
+        (
+            "",
+            "invalid length: expected length 32 for simple format, found 0",
+        ),
+        (
+            "01a252f1-93e7-72d3-88e1",
+            "invalid group count: expected 5, found 4",
+        ),
+        (
+            "01a252f1-93e-772d3-88e1-71b788513464",
+            "invalid group length in group 1: expected 4, found 3",
+        ),
+    ];
+    for (id, text) in cases {
+        let (response, _) = client
+            .call("thread/unsubscribe", json!({"threadId": id}))
+            .await;
+        assert_eq!(
+            response["error"],
+            json!({"code": -32600, "message": format!("invalid thread id: {text}")}),
+            "{id:?}"
+        );
+        let (response, _) = client.call("thread/archive", json!({"threadId": id})).await;
+        assert_eq!(
+            response["error"],
+            json!({"code": -32600, "message": format!("invalid session id: {text}")}),
+            "{id:?}"
+        );
+    }
+    // Other spellings of a UUID are ids all the same.
+    for id in [
+        "01a252f193e772d388e171b788513464",
+        "{01a252f1-93e7-72d3-88e1-71b788513464}",
+        "01A252F1-93E7-72D3-88E1-71B788513464",
+    ] {
+        let result = client
+            .call_ok("thread/unsubscribe", json!({"threadId": id}))
+            .await;
+        assert_eq!(result, json!({"status": "notLoaded"}), "{id:?}");
+    }
+}

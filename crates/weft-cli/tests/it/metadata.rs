@@ -135,26 +135,31 @@ async fn metadata_update_errors() {
     let response = patch(&mut client, UNKNOWN_THREAD, json!({"branch": "main"})).await;
     assert_eq!(
         response["error"],
-        invalid(&format!("thread not found: {UNKNOWN_THREAD}"))
+        invalid(&format!("no rollout found for thread id {UNKNOWN_THREAD}"))
     );
 
     let response = patch(&mut client, "not-a-uuid", json!({"branch": "main"})).await;
     let message = response["error"]["message"].as_str().expect("message");
     assert!(message.starts_with("invalid thread id: "), "{message}");
 
-    for git_info in [json!({}), Value::Null] {
-        let response = patch(&mut client, &thread_id, git_info).await;
-        assert_eq!(
-            response["error"],
-            invalid("gitInfo must include at least one field")
-        );
-    }
+    // An empty patch names `gitInfo`; none at all (absent or `null`) names the update, as in
+    // the reference (bench/compat/lifecycle.py).
+    let response = patch(&mut client, &thread_id, json!({})).await;
+    assert_eq!(
+        response["error"],
+        invalid("gitInfo must include at least one field")
+    );
+    let response = patch(&mut client, &thread_id, Value::Null).await;
+    assert_eq!(
+        response["error"],
+        invalid("thread metadata update must include at least one field")
+    );
     let (response, _) = client
         .call("thread/metadata/update", json!({"threadId": thread_id}))
         .await;
     assert_eq!(
         response["error"],
-        invalid("gitInfo must include at least one field")
+        invalid("thread metadata update must include at least one field")
     );
 
     let response = patch(&mut client, &thread_id, json!({"branch": "   "})).await;
@@ -286,4 +291,59 @@ async fn r33_metadata_updates_racing_archive_moves_all_stand() {
         .await;
     assert_eq!(read["thread"]["gitInfo"]["branch"], "b19");
     assert_eq!(listed_git(&mut client, &thread_id).await["branch"], "b19");
+}
+
+/// An ephemeral thread has no stored metadata: `thread/name/set` and `thread/metadata/update`
+/// are refused with the reference's text, and no `thread/name/updated` is sent
+/// (bench/compat/lifecycle.py, steps `name` and `metadata`).
+#[tokio::test]
+async fn name_and_metadata_of_an_ephemeral_thread_are_refused() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({"ephemeral": true})).await;
+    let refused = json!({
+        "code": -32600,
+        "message": format!("ephemeral thread does not support metadata updates: {thread_id}"),
+    });
+
+    let (response, _) = client
+        .call(
+            "thread/name/set",
+            json!({"threadId": thread_id, "name": "a name"}),
+        )
+        .await;
+    assert_eq!(response["error"], refused);
+    let response = patch(&mut client, &thread_id, json!({"branch": "main"})).await;
+    assert_eq!(response["error"], refused);
+
+    // Anything broadcast after the refusals would arrive before this answer.
+    let (_, before) = client.call("thread/loaded/list", json!({})).await;
+    assert!(
+        !methods(&before).iter().any(|m| m == "thread/name/updated"),
+        "{before:?}"
+    );
+    let read = client
+        .call_ok("thread/read", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(read["thread"]["name"], Value::Null);
+    assert_eq!(read["thread"]["gitInfo"], Value::Null);
+}
+
+/// The answer to `thread/metadata/update` of a loaded thread is the reference's stored view:
+/// `canAcceptDirectInput` is `null` there (it is `true` in `thread/read`).
+#[tokio::test]
+async fn metadata_update_of_a_loaded_thread_leaves_can_accept_direct_input_null() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    run_turn(&mut client, &thread_id, "hello").await;
+
+    let response = patch(&mut client, &thread_id, json!({"branch": "main"})).await;
+    let thread = &response["result"]["thread"];
+    assert_eq!(thread["gitInfo"]["branch"], "main");
+    assert_eq!(thread["canAcceptDirectInput"], Value::Null);
+    let read = client
+        .call_ok("thread/read", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(read["thread"]["canAcceptDirectInput"], true);
 }

@@ -432,6 +432,26 @@ fn read_state_and_metadata_texts() {
         "gitInfo must include at least one field"
     );
     assert_eq!(
+        weft_protocol::errors::METADATA_UPDATE_EMPTY,
+        "thread metadata update must include at least one field"
+    );
+    assert_eq!(
+        RpcError::ephemeral_metadata("t"),
+        RpcError::invalid_request("ephemeral thread does not support metadata updates: t")
+    );
+    assert_eq!(
+        RpcError::no_archived_rollout_found("t"),
+        RpcError::invalid_request("no archived rollout found for thread id t")
+    );
+    assert_eq!(
+        RpcError::fork_turn_in_progress("x"),
+        RpcError::invalid_request("lastTurnId 'x' identifies an in-progress turn")
+    );
+    assert_eq!(
+        RpcError::turn_not_found("x"),
+        RpcError::invalid_request("turn not found: x")
+    );
+    assert_eq!(
         weft_protocol::errors::git_field_empty("gitInfo.branch"),
         "gitInfo.branch must not be empty"
     );
