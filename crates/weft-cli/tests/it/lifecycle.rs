@@ -445,3 +445,41 @@ async fn r26_resumes_racing_a_reload_never_see_two_runtimes() {
     run_turn(&mut first, &thread_id, "again").await;
     assert_eq!(last_requested_model(&harness), models[0]);
 }
+
+/// R25 step 1, as the reference does it (`send_thread_token_usage_update_to_connection` after
+/// every rejoin and cold resume, checked side by side): the resuming connection gets the
+/// thread's token usage right after the answer, also when it asked for no turns.
+#[tokio::test]
+async fn r25_a_resume_without_turns_still_gets_the_token_usage() {
+    let mut harness = Harness::start().await;
+    let mut owner = harness.connect().await;
+    let thread_id = start_thread(&mut owner, json!({})).await;
+    run_turn(&mut owner, &thread_id, "hello").await;
+    for phase in ["rejoin", "cold"] {
+        if phase == "cold" {
+            drop(owner);
+            harness.restart();
+            owner = harness.connect().await;
+        }
+        let mut other = harness.connect().await;
+        let resumed = other
+            .call_ok(
+                "thread/resume",
+                json!({"threadId": thread_id, "excludeTurns": true}),
+            )
+            .await;
+        assert_eq!(resumed["thread"]["turns"], json!([]), "{phase}");
+        let next = other.next_message().await;
+        assert_eq!(
+            next["method"], "thread/tokenUsage/updated",
+            "{phase}: {next}"
+        );
+        assert_eq!(next["params"]["threadId"], thread_id.as_str());
+        assert!(
+            next["params"]["tokenUsage"]["total"]["totalTokens"]
+                .as_i64()
+                .is_some_and(|tokens| tokens > 0),
+            "{phase}: {next}"
+        );
+    }
+}

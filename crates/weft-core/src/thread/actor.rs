@@ -637,9 +637,9 @@ impl Actor {
                 sink.notify_event(notification, position);
             }
         } else {
-            if include_turns {
-                self.send_usage(&sink);
-            }
+            // With or without turns (the reference's rejoin and cold resume both send it:
+            // `send_thread_token_usage_update_to_connection`, checked side by side).
+            self.send_usage(&sink);
             // R27: the goal snapshot, a broadcast.
             self.goal_snapshot();
         }
