@@ -5,7 +5,7 @@
 //! broadcasts — goes through one [`ClientSink`], so per-client order is the order the core
 //! produced the messages in (protocol.md §8).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use weft_protocol::v2::{EventPosition, ServerNotification, ServerRequest};
 use weft_protocol::{RequestId, RpcError};
 
+use crate::ids::ThreadId;
 use crate::limits::CLIENT_QUEUE_DEPTH;
 
 /// Opaque id of a client (one per initialised connection).
@@ -83,6 +84,9 @@ struct SinkShared {
     departed: CancellationToken,
     /// The connection opted into the resumable event stream at `initialize` (R38 ★).
     event_stream: std::sync::atomic::AtomicBool,
+    /// The threads this client is subscribed to, kept by their actors, so that a disconnect
+    /// tells those threads and not every loaded one (at most `LOADED_THREADS_MAX`).
+    watched: Mutex<HashSet<ThreadId>>,
 }
 
 impl ClientSink {
@@ -137,6 +141,29 @@ impl ClientSink {
     #[must_use]
     pub fn wants_event_stream(&self) -> bool {
         self.shared.event_stream.load(Ordering::Relaxed)
+    }
+
+    /// A thread subscribed this client.
+    pub(crate) fn watch(&self, thread: ThreadId) {
+        self.watched().insert(thread);
+    }
+
+    /// A thread unsubscribed this client.
+    pub(crate) fn unwatch(&self, thread: ThreadId) {
+        self.watched().remove(&thread);
+    }
+
+    /// The threads this client is subscribed to.
+    pub(crate) fn watched_threads(&self) -> Vec<ThreadId> {
+        self.watched().iter().copied().collect()
+    }
+
+    fn watched(&self) -> std::sync::MutexGuard<'_, HashSet<ThreadId>> {
+        // A poisoned lock only means a panic elsewhere mid-insert; the set is still usable.
+        self.shared
+            .watched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Queues a server request.

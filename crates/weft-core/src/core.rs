@@ -152,8 +152,11 @@ impl Core {
         let client = sink.id();
         self.services().clients.disconnect(sink);
         self.end_command_execs(client);
-        for handle in self.services().registry.handles() {
-            let _ = handle.send(Command::ClientGone(client));
+        // Only the threads it was subscribed to need to know (each starts its idle clock).
+        for thread in sink.watched_threads() {
+            if let Some(handle) = self.services().registry.handle(thread) {
+                let _ = handle.send(Command::ClientGone(client));
+            }
         }
     }
 

@@ -281,6 +281,7 @@ impl Actor {
         if sink.wants_event_stream() {
             self.events.start_buffering();
         }
+        sink.watch(self.state.meta.id);
         self.subscribers.insert(sink.id(), sink.clone());
     }
 
@@ -377,7 +378,8 @@ impl Actor {
         };
         match command {
             Command::Unsubscribe { client, reply } => {
-                let status = if self.subscribers.remove(&client).is_some() {
+                let status = if let Some(sink) = self.subscribers.remove(&client) {
+                    sink.unwatch(self.state.meta.id);
                     UnsubscribeStatus::Unsubscribed
                 } else {
                     UnsubscribeStatus::NotSubscribed

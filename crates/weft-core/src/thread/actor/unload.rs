@@ -182,7 +182,10 @@ impl Actor {
         for (request_id, _pending) in std::mem::take(&mut self.pending) {
             self.services.server_requests.forget(request_id);
         }
-        self.subscribers.clear();
+        let id = self.state.meta.id;
+        for sink in std::mem::take(&mut self.subscribers).into_values() {
+            sink.unwatch(id);
+        }
         tokio::time::timeout(THREAD_SHUTDOWN_WAIT, self.shut_down())
             .await
             .is_ok()
