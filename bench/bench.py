@@ -1742,7 +1742,7 @@ def write_benchmarks_md(section: str) -> None:
 FULL = {"startup_runs": 10, "thread_starts": 10, "turns": 100, "turn_window": (1, 20), "late_window": (81, 100),
         "list_sizes": [2_000, 20_000, 50_000], "list_timeout": 600, "resume_turns": 5_000, "resume_runs": 3,
         "resume_timeout": 600, "tool_turns": 12, "spawn_runs": 20,
-        "idle_threads": 10_000, "idle_threads_reference": 1_000, "unload_threads": 500,
+        "idle_threads": 10_000, "idle_threads_reference": 1_000, "unload_threads": 1_000,
         "fanout_subscribers": 100, "fanout_turns": 10, "slow_reader_turns": 100}
 QUICK = {"startup_runs": 3, "thread_starts": 5, "turns": 20, "turn_window": (1, 20), "late_window": None,
          "list_sizes": [2_000], "list_timeout": 300, "resume_turns": 500, "resume_runs": 1, "resume_timeout": 300,

@@ -9,7 +9,7 @@ use weft_test_support::wire::WireClient;
 
 use crate::harness::config_toml;
 
-fn spawn(home: &std::path::Path) -> (Child, WireClient<ChildStdout, ChildStdin>) {
+pub(crate) fn spawn(home: &std::path::Path) -> (Child, WireClient<ChildStdout, ChildStdin>) {
     spawn_with_env(home, &[])
 }
 

@@ -2,12 +2,9 @@
 //! the drain deadline or a crash leaves the turn suspended, and after a restart a resume
 //! shows it running, asks the same question again, and the answer lets the same turn go on.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::process::Command;
-use weft_test_support::wire::WireClient;
 
 use crate::harness::{Client, Harness, config_toml, start_thread};
 
@@ -232,21 +229,7 @@ async fn r37_a_question_open_when_the_binary_is_killed_is_asked_again_after_a_re
     .unwrap();
     let work = tempfile::tempdir().unwrap();
     let marker = work.path().join("ran");
-    let spawn = || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
-            .arg("app-server")
-            .env("WEFT_HOME", home.path())
-            .env_remove("OPENAI_API_KEY")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn weft");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        (child, WireClient::new(stdout, stdin))
-    };
+    let spawn = || crate::binary::spawn(home.path());
 
     let (mut child, mut client) = spawn();
     client.initialize("weft-durable-test").await;
