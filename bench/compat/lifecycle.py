@@ -16,7 +16,8 @@ driven with the same sequence on stdio, one connection, ``capabilities.experimen
                  (unread, read, stale revision, bad params, unknown/ephemeral thread).
 6. ``steer``     ``turn/steer`` with no active turn, then during a streaming ``SLOW`` turn: wrong
                  ``expectedTurnId``, empty one, empty input, a good steer, a ``thread/fork``
-                 through the running turn; the rest of the turn.
+                 through the running turn; the rest of the turn; then a steer during a ``SLOW``
+                 turn of a fresh thread (no usage yet).
 7. ``goal``      ``thread/goal/set|get|clear`` (paused/blocked goals only: an active goal
                  starts continuation turns whose number depends on timing, so it is skipped),
                  limits and errors.
@@ -418,6 +419,16 @@ def step_steer(s: Server, ctx: dict) -> None:
                "turn/completed of the steered turn", start)
     s.quiet()
     s.call("thread/read", {"threadId": t1, "includeTurns": True})
+    # A thread without usage yet: the cut response's token count has no info, so no
+    # thread/tokenUsage/updated comes before the steer's userMessage.
+    s1 = name(ctx, s.ok("thread/start", {"cwd": ctx["work"]})["thread"]["id"], "S1")
+    start = s.mark()
+    turn = s.ok("turn/start", {"threadId": s1, "input": text_input("SLOW again")})["turn"]["id"]
+    name(ctx, turn, "turn:slow-fresh")
+    s.wait_for(lambda m: m.get("method") == "item/agentMessage/delta", "the first delta", start)
+    s.call("turn/steer", {"threadId": s1, "expectedTurnId": turn, "input": text_input("steered fresh")})
+    s.wait_for(lambda m: m.get("method") == "turn/completed" and m["params"]["turn"]["id"] == turn,
+               "turn/completed of the fresh steered turn", start)
 
 
 def step_goal(s: Server, ctx: dict) -> None:

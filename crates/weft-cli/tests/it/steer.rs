@@ -1,5 +1,7 @@
 //! `turn/steer` (core.md §1.4, protocol.md §3): input added to the running turn. While the model
-//! streams, the steer cuts the response short and a new request goes out with it last.
+//! streams, the steer cuts the response short and a new request goes out with it last. The cut
+//! response has no usage of its own, but the thread's usage is reported again as it stands before
+//! the steer's `userMessage` item, as the reference does (`bench/compat/lifecycle.py --only steer`).
 
 use serde_json::{Value, json};
 use weft_test_support::mock::Script;
@@ -11,6 +13,18 @@ async fn streaming_turn(
     harness: &Harness,
     client: &mut crate::harness::Client,
 ) -> (String, String) {
+    let thread_id = start_thread(client, json!({})).await;
+    let turn_id = streaming_turn_on(harness, client, &thread_id).await;
+    (thread_id, turn_id)
+}
+
+/// Starts a turn on `thread_id` that streams "one " and then waits (the gate is never opened);
+/// returns the turn id once the delta arrived.
+async fn streaming_turn_on(
+    harness: &Harness,
+    client: &mut crate::harness::Client,
+    thread_id: &str,
+) -> String {
     let mut script = Script::new()
         .with_created()
         .with_message_added()
@@ -20,10 +34,18 @@ async fn streaming_turn(
     harness
         .mock
         .push(script.with_text_delta("two").with_message_done());
-    let thread_id = start_thread(client, json!({})).await;
-    let turn_id = start_turn(client, &thread_id, "first").await;
+    let turn_id = start_turn(client, thread_id, "first").await;
     client.wait_for("item/agentMessage/delta").await;
-    (thread_id, turn_id)
+    turn_id
+}
+
+/// The `totalTokens` of a `thread/tokenUsage/updated` notification's `total` and `last`.
+fn usage_totals(message: &Value) -> (i64, i64) {
+    let usage = &message["params"]["tokenUsage"];
+    (
+        usage["total"]["totalTokens"].as_i64().unwrap(),
+        usage["last"]["totalTokens"].as_i64().unwrap(),
+    )
 }
 
 fn steer(thread_id: &str, turn_id: &str, text: &str) -> Value {
@@ -55,6 +77,14 @@ async fn a_steer_while_streaming_cuts_the_response_and_goes_out_last() {
         1,
         "the cut message never completes, the answer to the steer does: {seen:?}"
     );
+    // A thread without usage yet: the cut response reports none (the reference's token count
+    // has no info then, which sends no notification); only the answer's usage comes.
+    let usages: Vec<&Value> = messages
+        .iter()
+        .filter(|message| message["method"] == "thread/tokenUsage/updated")
+        .collect();
+    assert_eq!(usages.len(), 1, "{seen:?}");
+    assert_eq!(usage_totals(usages[0]), (110, 110));
     let steered = messages
         .iter()
         .find(|message| {
@@ -109,6 +139,46 @@ async fn a_steer_while_streaming_cuts_the_response_and_goes_out_last() {
     assert_eq!(
         reread["thread"]["turns"][0]["items"],
         read["thread"]["turns"][0]["items"]
+    );
+}
+
+#[tokio::test]
+async fn a_cut_response_reports_the_threads_usage_unchanged_before_the_steer() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    run_turn(&mut client, &thread_id, "hello").await;
+    let turn_id = streaming_turn_on(&harness, &mut client, &thread_id).await;
+    client
+        .call_ok("turn/steer", steer(&thread_id, &turn_id, "also this"))
+        .await;
+    let (_, messages) = client.wait_for("turn/completed").await;
+    let seen = labels(&messages);
+    // The reference's order (bench/compat/lifecycle.py, steer step): the unchanged usage, then
+    // the steer's item, then the answer and its usage.
+    let position = |label: &str| {
+        seen.iter()
+            .position(|seen| seen == label)
+            .unwrap_or_else(|| panic!("{label} missing: {seen:?}"))
+    };
+    let usage_at = position("thread/tokenUsage/updated");
+    let steer_at = position("item/started:userMessage");
+    let answer_at = position("item/completed:agentMessage");
+    assert!(usage_at < steer_at && steer_at < answer_at, "{seen:?}");
+    let usages: Vec<&Value> = messages
+        .iter()
+        .filter(|message| message["method"] == "thread/tokenUsage/updated")
+        .collect();
+    assert_eq!(usages.len(), 2, "{seen:?}");
+    // The first turn's one response: total and last unchanged by the cut response.
+    assert_eq!(usage_totals(usages[0]), (110, 110));
+    assert_eq!(usages[0]["params"]["turnId"], turn_id.as_str());
+    // The answer to the steer: the cut response added nothing.
+    assert_eq!(usage_totals(usages[1]), (220, 110));
+    assert!(
+        seen[usage_at + 1..answer_at]
+            .iter()
+            .all(|label| label != "thread/tokenUsage/updated")
     );
 }
 

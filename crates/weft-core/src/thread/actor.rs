@@ -829,6 +829,7 @@ impl Actor {
                 self.response_completed(&response_id, usage);
             }
             TurnEvent::UsageSettled => self.usage_settled(),
+            TurnEvent::ResponseCut => self.usage_unchanged(),
             TurnEvent::RevivedCallsDone => self.drop_unclaimed_revived(),
             TurnEvent::Goal { call, reply } => self.goal_tool(call, reply),
             TurnEvent::UserInput(steer) => {

@@ -89,7 +89,8 @@ enum SampleError {
     /// The actor is gone; nobody listens any more.
     Detached,
     /// A steer arrived while the response streamed: the response is abandoned (items already
-    /// done are kept) and a new request goes out with the steer (core.md §1.4).
+    /// done are kept, its usage is never known) and a new request goes out with the steer last
+    /// (core.md §1.4).
     Steered,
     Model(ModelError),
 }
@@ -359,13 +360,16 @@ impl Turn<'_> {
         let mut state = SampleState::default();
         loop {
             // A steer cuts the response short unless it already called tools: those calls must
-            // get their outputs first, and the steer follows them (core.md §1.4).
+            // get their outputs first, and the steer follows them (core.md §1.4). The cut
+            // response reports the thread's usage unchanged before the steer is recorded, as the
+            // reference does once its stream is open (checked side by side).
             let steerable = state.calls.is_empty();
             let event = tokio::select! {
                 biased;
                 () = self.input.cancel.cancelled() => return Err(SampleError::Interrupted),
                 steer = next_steer(self.input.steers.as_mut()), if steerable => {
                     self.steered.push(steer);
+                    self.send(TurnEvent::ResponseCut).await?;
                     return Err(SampleError::Steered);
                 }
                 event = stream.next_event() => event,

@@ -46,6 +46,9 @@ pub enum TurnEvent {
     /// The response's tools are done and their outputs recorded: report the usage
     /// (`token_count`, `thread/tokenUsage/updated`; core.md §1.2 step 4.4).
     UsageSettled,
+    /// A steer cut the streaming response short (core.md §1.4): it has no usage of its own;
+    /// the thread's usage is reported again as it stands, before the steer is recorded.
+    ResponseCut,
     /// A goal tool call (`get_goal`, `create_goal`, `update_goal`): the actor owns the goal,
     /// applies the call, announces any change, and answers with the tool's output text.
     Goal {

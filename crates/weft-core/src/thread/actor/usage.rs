@@ -84,4 +84,36 @@ impl Actor {
             },
         ));
     }
+
+    /// A steer cut the streaming response short (core.md §1.4): the cut response reports no
+    /// usage, but the reference still sends its token count as it stands — `token_count` with
+    /// the thread's current info (null before any usage), and `thread/tokenUsage/updated` with
+    /// the unchanged totals when there are any — before the steer's `userMessage` item.
+    pub(super) fn usage_unchanged(&mut self) {
+        let Some(active) = self.active.as_ref() else {
+            return;
+        };
+        let turn_id = active.turn_id.to_string();
+        let thread_id = self.state.meta.id.to_string();
+        let usage = self.state.usage.as_ref().map(|(usage, _)| *usage);
+        let info = usage.as_ref().map(|usage| {
+            (
+                &usage.total,
+                &usage.last,
+                usage
+                    .model_context_window
+                    .unwrap_or_else(|| self.services.config.model_context_window()),
+            )
+        });
+        self.record(kind::EVENT_MSG, record::token_count(info));
+        if let Some(token_usage) = usage {
+            self.emit(ServerNotification::ThreadTokenUsageUpdated(
+                ThreadTokenUsageUpdatedNotification {
+                    thread_id,
+                    turn_id,
+                    token_usage,
+                },
+            ));
+        }
+    }
 }
