@@ -179,9 +179,21 @@ fn copy_history(
     }
     if let Some((turn_id, started_at, started_ms)) = &cut.running {
         let now = weft_store::line::format_timestamp(chrono::Utc::now());
+        // A call the running turn has not answered yet (a command waiting on approval) gets the
+        // output an interrupt gives it: every call in history keeps its output.
+        let history: Vec<serde_json::Value> = lines
+            .iter()
+            .filter(|line| line.kind == kind::RESPONSE_ITEM)
+            .map(|line| line.payload.clone())
+            .collect();
+        let outputs: Vec<_> = crate::turn::items::unanswered_calls(&history)
+            .iter()
+            .map(|call| (kind::RESPONSE_ITEM, aborted_output(call)))
+            .collect();
         let marker = context::message("user", vec![context::input_text(TURN_ABORTED_MARKER)]);
         let aborted = record::turn_aborted(turn_id, *started_at, now_secs(), now_ms() - started_ms);
-        for (line_kind, payload) in [(kind::RESPONSE_ITEM, marker), (kind::EVENT_MSG, aborted)] {
+        let ending = [(kind::RESPONSE_ITEM, marker), (kind::EVENT_MSG, aborted)];
+        for (line_kind, payload) in outputs.into_iter().chain(ending) {
             lines.push(RolloutLine {
                 timestamp: now.clone(),
                 ordinal: None,
@@ -193,6 +205,26 @@ fn copy_history(
     }
     Ok(lines)
 }
+
+/// The output an interrupted call gets: `aborted by user`, as a function or custom tool output.
+fn aborted_output(call: &serde_json::Value) -> serde_json::Value {
+    let call_id = call
+        .get("call_id")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default();
+    if call.get("type").and_then(serde_json::Value::as_str) == Some("custom_tool_call") {
+        serde_json::json!({
+            "type": "custom_tool_call_output",
+            "call_id": call_id,
+            "output": ABORTED_OUTPUT,
+        })
+    } else {
+        crate::turn::tools::function_output(call_id, ABORTED_OUTPUT)
+    }
+}
+
+/// What an interrupted call's output says (the text an interrupted tool records).
+const ABORTED_OUTPUT: &str = "aborted by user";
 
 /// Whether `line` is the end of turn `turn_id` (`task_complete` or `turn_aborted`).
 fn ends_turn(line: &RolloutLine, turn_id: &str) -> bool {

@@ -177,6 +177,25 @@ async fn r37_without_the_option_the_open_question_ends_interrupted_as_in_the_ref
     let read = second.call_ok("thread/loaded/list", json!({})).await;
     assert_eq!(read["data"], json!([thread_id]));
     assert!(!marker.exists());
+    // The next turn's request pairs the call the crash left open with an output.
+    second
+        .call_ok(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "again"}]}),
+        )
+        .await;
+    second.wait_for("turn/completed").await;
+    let requests = harness.mock.requests();
+    let input = requests.last().unwrap().input();
+    for call in input.iter().filter(|item| item["type"] == "function_call") {
+        assert!(
+            input
+                .iter()
+                .any(|item| item["type"] == "function_call_output"
+                    && item["call_id"] == call["call_id"]),
+            "no output for {call} in {input:?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -269,6 +288,67 @@ async fn r37_a_question_open_when_the_binary_is_killed_is_asked_again_after_a_re
     let (completed, _) = client.wait_for("turn/completed").await;
     assert_eq!(completed["params"]["turn"]["status"], "completed");
     assert!(marker.exists(), "the accepted command ran");
+    drop(client);
+    child.wait().await.unwrap();
+}
+
+/// Without the option, a crash while a command waits on approval leaves the call without an
+/// output in the rollout: after a restart the turn reads interrupted (R23), and the next
+/// request gives the call the `aborted` output the reference gives it, so the model API
+/// accepts the history.
+#[tokio::test]
+async fn r23_a_call_a_crash_left_open_is_sent_aborted_after_a_restart() {
+    let mock = weft_test_support::mock::MockResponses::start().await;
+    mock.set_run_yield_ms(30_000);
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        config_toml(&mock.base_url(), ""),
+    )
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let (mut child, mut client) = crate::binary::spawn(home.path());
+    client.initialize("weft-crash-test").await;
+    let thread = client
+        .call_ok(
+            "thread/start",
+            json!({"cwd": work.path().display().to_string(), "approvalPolicy": "untrusted", "sandbox": "workspace-write"}),
+        )
+        .await;
+    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
+    client
+        .call_ok(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "RUN: echo open"}]}),
+        )
+        .await;
+    client.wait_for_server_request(APPROVAL).await;
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    drop(client);
+
+    let (mut child, mut client) = crate::binary::spawn(home.path());
+    client.initialize("weft-crash-test").await;
+    let resumed = client
+        .call_ok("thread/resume", json!({"threadId": thread_id}))
+        .await;
+    assert_eq!(resumed["thread"]["turns"][0]["status"], "interrupted");
+    client
+        .call_ok(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": "again"}]}),
+        )
+        .await;
+    client.wait_for("turn/completed").await;
+    let requests = mock.requests();
+    let input = requests.last().unwrap().input();
+    let call = input
+        .iter()
+        .position(|item| item["type"] == "function_call")
+        .expect("the open call is in history");
+    assert_eq!(input[call + 1]["type"], "function_call_output", "{input:?}");
+    assert_eq!(input[call + 1]["call_id"], input[call]["call_id"]);
+    assert_eq!(input[call + 1]["output"], "aborted");
     drop(client);
     child.wait().await.unwrap();
 }

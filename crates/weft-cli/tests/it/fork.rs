@@ -232,3 +232,43 @@ async fn an_ephemeral_fork_has_no_rollout_and_errors_name_the_source() {
         )
     );
 }
+
+/// A fork of a thread whose turn waits on a command's approval: the copied turn ends
+/// interrupted, and the call it had not answered gets the output an interrupt gives it, so the
+/// fork's next request pairs every call with its output.
+#[tokio::test]
+async fn a_fork_through_an_open_tool_call_pairs_it_with_an_aborted_output() {
+    let harness = Harness::start().await;
+    let work = tempfile::tempdir().unwrap();
+    let mut client = harness.connect().await;
+    let source = start_thread(
+        &mut client,
+        json!({"cwd": work.path().display().to_string(), "approvalPolicy": "untrusted", "sandbox": "workspace-write"}),
+    )
+    .await;
+    start_turn(&mut client, &source, "RUN: echo waiting").await;
+    client
+        .wait_for_server_request("item/commandExecution/requestApproval")
+        .await;
+    let forked = client
+        .call_ok("thread/fork", json!({"threadId": source}))
+        .await;
+    let fork_id = forked["thread"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(forked["thread"]["turns"][0]["status"], "interrupted");
+    run_turn(&mut client, &fork_id, "go on").await;
+    let requests = harness.mock.requests();
+    let input = requests.last().unwrap().input();
+    let calls: Vec<&str> = input
+        .iter()
+        .filter(|item| item["type"] == "function_call")
+        .map(|item| item["call_id"].as_str().unwrap())
+        .collect();
+    assert!(!calls.is_empty(), "{input:?}");
+    for call in calls {
+        let output = input
+            .iter()
+            .find(|item| item["type"] == "function_call_output" && item["call_id"] == call)
+            .unwrap_or_else(|| panic!("no output for {call} in {input:?}"));
+        assert_eq!(output["output"], "aborted by user");
+    }
+}

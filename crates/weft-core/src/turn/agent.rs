@@ -269,6 +269,11 @@ impl Turn<'_> {
             &settings.base_instructions,
         ));
         input.extend(self.input.history.iter().cloned());
+        // A call a crash (or a fork mid-turn) left without output: the API refuses those.
+        let paired = items::pair_open_calls(&mut input);
+        if paired > 0 {
+            tracing::info!(paired, "calls without output sent as aborted");
+        }
         let identity = self.services.models.identity();
         ModelRequest {
             model: settings.model.clone(),

@@ -122,6 +122,48 @@ pub(crate) fn unanswered_calls(history: &[Value]) -> Vec<Value> {
         .collect()
 }
 
+/// Gives every call in a request's input that has no output an `aborted` one, right after the
+/// call, as the reference does when it builds a prompt (`ensure_call_outputs_present`): a
+/// history cut by a crash, or copied mid-turn, would otherwise be refused by the API ("no tool
+/// output found for function call"). Returns how many were added.
+pub(crate) fn pair_open_calls(input: &mut Vec<Value>) -> usize {
+    let answered: std::collections::HashSet<String> = input
+        .iter()
+        .filter(|item| item_type(item).ends_with("_call_output"))
+        .filter_map(|item| item.get("call_id").and_then(Value::as_str))
+        .map(str::to_owned)
+        .collect();
+    let mut added = 0;
+    let mut index = 0;
+    while index < input.len() {
+        let item = &input[index];
+        index += 1;
+        if !is_call(item) {
+            continue;
+        }
+        let Some(call_id) = item.get("call_id").and_then(Value::as_str) else {
+            continue;
+        };
+        if answered.contains(call_id) {
+            continue;
+        }
+        let output_type = if item_type(item) == "custom_tool_call" {
+            "custom_tool_call_output"
+        } else {
+            "function_call_output"
+        };
+        let output = serde_json::json!({
+            "type": output_type,
+            "call_id": call_id,
+            "output": "aborted",
+        });
+        input.insert(index, output);
+        index += 1;
+        added += 1;
+    }
+    added
+}
+
 pub(super) fn is_call(item: &Value) -> bool {
     matches!(
         item_type(item),
@@ -156,5 +198,41 @@ mod tests {
             .collect();
         assert_eq!(open, ["open_a", "open_b"]);
         assert!(unanswered_calls(&history[..5]).is_empty());
+    }
+
+    #[test]
+    fn open_calls_get_an_aborted_output_right_after_them() {
+        let call = |id: &str| json!({"type": "function_call", "call_id": id, "name": "exec_command", "arguments": "{}"});
+        let output =
+            |id: &str| json!({"type": "function_call_output", "call_id": id, "output": "ok"});
+        let mut input = vec![
+            call("a"),
+            json!({"type": "custom_tool_call", "call_id": "b", "name": "apply_patch", "input": ""}),
+            call("c"),
+            output("c"),
+        ];
+        assert_eq!(super::pair_open_calls(&mut input), 2);
+        let kinds: Vec<(&str, &str)> = input
+            .iter()
+            .map(|item| {
+                (
+                    item["type"].as_str().unwrap(),
+                    item["call_id"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("function_call", "a"),
+                ("function_call_output", "a"),
+                ("custom_tool_call", "b"),
+                ("custom_tool_call_output", "b"),
+                ("function_call", "c"),
+                ("function_call_output", "c"),
+            ]
+        );
+        assert_eq!(input[1]["output"], "aborted");
+        assert_eq!(super::pair_open_calls(&mut input), 0);
     }
 }
