@@ -52,6 +52,14 @@ pub enum Outbound {
         /// Method and params.
         request: Arc<ServerRequest>,
     },
+    /// An error for a frame the server could not read (JSON-RPC 2.0 §5.1): `id` as read, or
+    /// `None` for an id that was present but unusable (written as `null`).
+    Rejected {
+        /// The id to answer with.
+        id: Option<RequestId>,
+        /// What was wrong.
+        error: RpcError,
+    },
     /// The answer to one of the client's requests.
     Response {
         /// Which request.

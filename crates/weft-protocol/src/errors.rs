@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// `-32700`: a frame that is not JSON (JSON-RPC 2.0), answered only when its id can be read.
+pub const PARSE_ERROR: i64 = -32700;
 /// `-32600`: the reference's catch-all for bad requests, unknown methods and state conflicts.
 pub const INVALID_REQUEST: i64 = -32600;
 /// `-32601`: a method the protocol knows but this build does not implement yet.
@@ -342,6 +344,24 @@ impl RpcError {
     #[must_use]
     pub fn failed_to_load_configuration(details: &str) -> Self {
         Self::invalid_request(format!("failed to load configuration: {details}"))
+    }
+
+    /// `-32700 Parse error: <detail>` (JSON-RPC 2.0), for a frame that is not JSON but whose
+    /// id could be read (issue 16, fault 5; the reference sends nothing).
+    #[must_use]
+    pub fn parse_error(detail: &str) -> Self {
+        Self {
+            code: PARSE_ERROR,
+            message: format!("Parse error: {detail}"),
+            data: None,
+        }
+    }
+
+    /// `-32600 Invalid Request: <detail>` (JSON-RPC 2.0), for JSON that is not a request weft
+    /// can serve (a bad id, a non-string method, a batch).
+    #[must_use]
+    pub fn invalid_rpc_request(detail: &str) -> Self {
+        Self::invalid_request(format!("Invalid Request: {detail}"))
     }
 
     /// `-32600 Server is draining; retry after reconnecting` with its `data`.

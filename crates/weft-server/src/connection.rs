@@ -1,7 +1,8 @@
 //! One connection: frames in, the handshake, concurrent request handling, one writer out.
 //!
-//! Processing order per request (protocol.md §1.4): frame → JSON → JSON-RPC shape (failures get
-//! no reply and the connection keeps serving); method + params (`Invalid request: …`);
+//! Processing order per request (protocol.md §1.4): frame → UTF-8 → JSON → JSON-RPC shape
+//! (failures are answered `-32700` / `-32600` when the frame names an id, JSON-RPC 2.0 §5.1,
+//! and get no reply otherwise, as in the reference; the connection keeps serving either way); method + params (`Invalid request: …`);
 //! `initialize` or the `Not initialized` gate; the experimental gate (`<descriptor> requires
 //! experimentalApi capability` for a connection without `experimentalApi`); then the handler, in
 //! its own task, so a slow request never blocks the connection.
@@ -12,11 +13,12 @@ use std::sync::Arc;
 use futures_util::{Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Semaphore;
-use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
+use tokio_util::codec::{AnyDelimiterCodec, AnyDelimiterCodecError, FramedRead};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use weft_core::{ClientSink, Core, Identity, Reply, ReplyTo, ServerRequestAnswer};
 use weft_protocol::errors::{ALREADY_INITIALIZED, NOT_INITIALIZED};
+use weft_protocol::jsonrpc::{ClassifyError, Rejection};
 use weft_protocol::v1::InitializeParams;
 use weft_protocol::{ClientRequest, Incoming, RequestId, RpcError, experimental_descriptor};
 
@@ -31,14 +33,24 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
 {
-    let lines =
-        FramedRead::new(input, LinesCodec::new_with_max_length(FRAME_BYTES_MAX)).map(|line| {
-            match line {
-                Ok(line) => Ok(line),
-                Err(LinesCodecError::MaxLineLengthExceeded) => Err(FrameError::TooLong),
-                Err(LinesCodecError::Io(err)) => Err(FrameError::Failed(err.to_string())),
+    // Lines as bytes, decoded one by one: a line that is not UTF-8 is that line's problem
+    // (answered or ignored like any unreadable frame), never the end of the input (issue 16,
+    // fault 1; a `LinesCodec` fails the whole stream on it).
+    let codec = AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), FRAME_BYTES_MAX);
+    let lines = FramedRead::new(input, codec).map(|line| match line {
+        Ok(bytes) => {
+            let bytes = bytes.strip_suffix(b"\r").unwrap_or(&bytes);
+            match std::str::from_utf8(bytes) {
+                Ok(text) => Ok(text.to_owned()),
+                Err(err) => Err(FrameError::NotUtf8 {
+                    lossy: String::from_utf8_lossy(bytes).into_owned(),
+                    detail: err.to_string(),
+                }),
             }
-        });
+        }
+        Err(AnyDelimiterCodecError::MaxChunkLengthExceeded) => Err(FrameError::TooLong),
+        Err(AnyDelimiterCodecError::Io(err)) => Err(FrameError::Failed(err.to_string())),
+    });
     serve_frames(core, lines, writer::LineOutput(output), shutdown).await;
 }
 
@@ -47,6 +59,14 @@ where
 pub(crate) enum FrameError {
     /// A frame over `FRAME_BYTES_MAX`; only this connection closes.
     TooLong,
+    /// A line that is not UTF-8: rejected (answered when its id can be read), the input goes
+    /// on.
+    NotUtf8 {
+        /// The line with invalid bytes replaced, to look for an id in.
+        lossy: String,
+        /// What was invalid.
+        detail: String,
+    },
     /// The transport failed (reason for the log).
     Failed(String),
 }
@@ -113,6 +133,9 @@ async fn run<S, O>(
                 break;
             }
             Some(Ok(line)) => connection.on_frame(&line),
+            Some(Err(FrameError::NotUtf8 { lossy, detail })) => {
+                connection.on_invalid_utf8(&lossy, &detail);
+            }
             Some(Err(FrameError::TooLong)) => {
                 tracing::warn!(
                     max = FRAME_BYTES_MAX,
@@ -149,6 +172,14 @@ impl Connection {
             return;
         }
         match Incoming::classify(line) {
+            // A frame that names an id is answered, so its sender does not wait forever
+            // (issue 16, fault 5); the rest are ignored, as the reference ignores them.
+            Err(ClassifyError::Answer(rejections)) => {
+                for Rejection { id, error } in rejections {
+                    tracing::warn!(?id, error = %error.message, "answered a frame that cannot be served");
+                    self.sink.send(weft_core::Outbound::Rejected { id, error });
+                }
+            }
             Err(err) => tracing::warn!(%err, "ignored a frame that is not a JSON-RPC message"),
             Ok(Incoming::Notification { method }) => {
                 if method != "initialized" {
@@ -170,6 +201,20 @@ impl Connection {
                 );
             }
             Ok(Incoming::Request { id, body, .. }) => self.on_request(id, body),
+        }
+    }
+
+    fn on_invalid_utf8(&mut self, lossy: &str, detail: &str) {
+        match weft_protocol::jsonrpc::recover_id(lossy) {
+            Some(id) => {
+                tracing::warn!(%id, detail, "answered a line that is not UTF-8");
+                let error = RpcError::parse_error(&format!("the line is not UTF-8: {detail}"));
+                self.sink.send(weft_core::Outbound::Rejected {
+                    id: Some(id),
+                    error,
+                });
+            }
+            None => tracing::warn!(detail, "ignored a line that is not UTF-8"),
         }
     }
 

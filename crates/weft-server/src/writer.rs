@@ -126,6 +126,10 @@ fn encode(message: &Outbound, caps: &NotificationCaps, line: &mut Vec<u8>) -> bo
             encode_notification(notification, event_stream.then_some(&**position), line)
         }
         Outbound::Request { id, request } => encode_request(id, request, line),
+        // `{"error":…,"id":…}`, the id `null` when it could not be used.
+        Outbound::Rejected { id, error } => {
+            serde_json::to_writer(&mut *line, &serde_json::json!({"error": error, "id": id}))
+        }
         Outbound::Response {
             to,
             result: Ok(result),

@@ -260,6 +260,17 @@ impl SchemaValidator {
     /// # Errors
     /// Every schema violation.
     pub fn validate_error(&self, message: &Value) -> Result<(), String> {
+        // JSON-RPC 2.0 answers a request whose id is present but unusable (a float, a bool…)
+        // with `"id": null`, which the reference schema has no room for: only the error
+        // object is checked then (issue 16, fault 5).
+        if message.get("id") == Some(&Value::Null) {
+            return self
+                .validate_pointer(
+                    "/definitions/JSONRPCErrorError",
+                    message.get("error").unwrap_or(&Value::Null),
+                )
+                .map_err(|err| format!("error response with a null id: {err}"));
+        }
         self.validate_pointer("/definitions/JSONRPCError", message)
             .map_err(|err| format!("error response: {err}"))
     }

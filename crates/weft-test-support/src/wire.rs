@@ -51,6 +51,14 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> WireClient<R, W> {
         writer.flush().await.expect("flush to server");
     }
 
+    /// Writes one raw line of bytes (not necessarily UTF-8; a `\n` is appended).
+    pub async fn send_bytes(&mut self, line: &[u8]) {
+        let writer = self.writer.as_mut().expect("input already closed");
+        writer.write_all(line).await.expect("write to server");
+        writer.write_all(b"\n").await.expect("write to server");
+        writer.flush().await.expect("flush to server");
+    }
+
     /// Sends a request and returns its id.
     pub async fn send_request(&mut self, method: &str, params: Value) -> i64 {
         let id = self.next_id;

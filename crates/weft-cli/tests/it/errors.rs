@@ -1,7 +1,7 @@
 //! Bad input from the wire (protocol.md §1.4, §2.2, §7): each gets its exact error, or no
 //! reply for a frame that is not JSON-RPC, and the connection keeps serving.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::harness::{Harness, start_thread};
 
@@ -251,4 +251,135 @@ async fn bad_thread_ids_get_the_reference_uuid_texts() {
             .await;
         assert_eq!(result, json!({"status": "notLoaded"}), "{id:?}");
     }
+}
+
+/// Issue 16, fault 1: a line that is not UTF-8 is that line's problem. It is answered when its
+/// id can be read (-32700) and ignored otherwise; the connection keeps serving.
+#[tokio::test]
+async fn a_line_that_is_not_utf8_is_rejected_and_the_connection_goes_on() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    client.send_bytes(&[0xff]).await;
+    client
+        .send_bytes(b"{\"id\": 41, \"method\": \"thread/list\", \"params\": {\"x\": \"\xff\"}}")
+        .await;
+    let rejected = client.next_message().await;
+    assert_eq!(rejected["id"], 41, "{rejected}");
+    assert_eq!(rejected["error"]["code"], -32700);
+    let message = rejected["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Parse error: the line is not UTF-8"),
+        "{message}"
+    );
+    let listed = client.call_ok("thread/list", json!({})).await;
+    assert_eq!(listed["data"], json!([]));
+}
+
+/// Issue 16, fault 5: a frame that names an id but cannot be served is answered as JSON-RPC
+/// 2.0 prescribes; only frames with no id at all stay unanswered (as in the reference).
+#[tokio::test]
+async fn frames_with_a_readable_id_are_answered_and_the_rest_ignored() {
+    let harness = Harness::start().await;
+    let mut client = harness.connect().await;
+    let deep = format!(
+        "{{\"id\": 7, \"method\": \"thread/list\", \"params\": {}{}}}",
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    // (frame, expected id, expected code, start of the message)
+    let cases: Vec<(String, Value, i64, &str)> = vec![
+        (
+            r#"{"id": 1, "method": "thread/list", "params": {"x": "\ud800"}}"#.to_owned(),
+            json!(1),
+            -32700,
+            "Parse error: ",
+        ),
+        (
+            r#"{"id": "two", "method": "thread/list"} trailing"#.to_owned(),
+            json!("two"),
+            -32700,
+            "Parse error: ",
+        ),
+        (deep, json!(7), -32700, "Parse error: "),
+        (
+            r#"{"id": 1.5, "method": "thread/list"}"#.to_owned(),
+            Value::Null,
+            -32600,
+            "Invalid Request: id must be",
+        ),
+        (
+            r#"{"id": true, "method": "thread/list"}"#.to_owned(),
+            Value::Null,
+            -32600,
+            "Invalid Request: id must be",
+        ),
+        (
+            r#"{"id": null, "method": "thread/list"}"#.to_owned(),
+            Value::Null,
+            -32600,
+            "Invalid Request: id must be",
+        ),
+        (
+            r#"{"id": {"a": 1}, "method": "thread/list"}"#.to_owned(),
+            Value::Null,
+            -32600,
+            "Invalid Request: id must be",
+        ),
+        (
+            r#"{"id": [1], "method": "thread/list"}"#.to_owned(),
+            Value::Null,
+            -32600,
+            "Invalid Request: id must be",
+        ),
+        (
+            r#"{"id": 9223372036854775808, "method": "thread/list"}"#.to_owned(),
+            Value::Null,
+            -32600,
+            "Invalid Request: id must be",
+        ),
+        (
+            r#"{"id": 8, "method": 5}"#.to_owned(),
+            json!(8),
+            -32600,
+            "Invalid Request: method must be a string",
+        ),
+        (
+            r#"{"id": 9}"#.to_owned(),
+            json!(9),
+            -32600,
+            "Invalid Request: a message with an id needs",
+        ),
+    ];
+    for (frame, id, code, start) in cases {
+        client.send_raw(&frame).await;
+        let answer = client.next_message().await;
+        assert_eq!(answer["id"], id, "{frame} → {answer}");
+        assert_eq!(answer["error"]["code"], code, "{frame} → {answer}");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with(start), "{frame} → {message}");
+    }
+    // A batch: every element with a readable id is told batches are not served.
+    client
+        .send_raw(r#"[{"id": 10, "method": "thread/list"}, {"method": "x"}, {"id": "eleven", "method": "thread/list"}]"#)
+        .await;
+    for id in [json!(10), json!("eleven")] {
+        let answer = client.next_message().await;
+        assert_eq!(answer["id"], id, "{answer}");
+        assert_eq!(
+            answer["error"]["message"],
+            "Invalid Request: batch requests are not supported"
+        );
+    }
+    // No id anywhere: no answer, as in the reference; the next request is the next answer.
+    for frame in [
+        "not json at all",
+        r#"{"method": 5}"#,
+        "[]",
+        r#"{"params": {}}"#,
+        r#"{"method": "thread/list", "params": "\ud800"}"#,
+    ] {
+        client.send_raw(frame).await;
+    }
+    let listed = client.call_ok("thread/list", json!({})).await;
+    assert_eq!(listed["data"], json!([]));
 }
