@@ -2,6 +2,7 @@
 //! generated JSON Schema against the reference.
 
 mod fixtures;
+mod frames;
 mod parsing;
 mod schema_diff;
 mod schema_reference;
