@@ -267,6 +267,7 @@ fn resolve(home: PathBuf, table: &toml::Table) -> anyhow::Result<Resolved> {
                 ..GoalsConfig::default()
             },
             durable_approvals: file.durable_approvals,
+            transcript_kept_items: weft_core::limits::TRANSCRIPT_KEPT_ITEMS_MAX,
             invalid_config: None,
         },
         models,

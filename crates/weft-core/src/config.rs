@@ -62,6 +62,9 @@ pub struct CoreConfig {
     /// Set when `config.toml` could not be used and the server runs on defaults instead
     /// (lifecycle.md R13): every client is warned after `initialize` and `thread/start` fails.
     pub invalid_config: Option<InvalidConfig>,
+    /// How long a transcript an idle thread keeps in memory may be
+    /// ([`crate::limits::TRANSCRIPT_KEPT_ITEMS_MAX`] unless a test lowers it).
+    pub transcript_kept_items: usize,
 }
 
 /// The `configWarning` summary for a `config.toml` that could not be used, as the reference

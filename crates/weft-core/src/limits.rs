@@ -120,7 +120,9 @@ pub const STEER_QUEUE_DEPTH: usize = 64;
 /// the buffer is refused with the oldest one still available.
 pub const EVENT_REPLAY_NOTIFICATIONS_MAX: usize = 4096;
 
-/// A transcript (history items plus turn items) at least this long is worth giving its memory
-/// back to the kernel when an idle thread drops it (`MemoryReleaser`): a release walks the
-/// whole heap, so small threads, which drop theirs after every turn, do not ask for one.
-pub const MEMORY_RELEASE_AFTER_ITEMS: usize = 2_000;
+/// An idle thread keeps its transcript (history items plus turn items) in memory up to this
+/// length; a longer one is dropped when the thread goes idle, read back from the rollout when
+/// needed, and its memory given back to the kernel (`MemoryReleaser`). A short transcript costs
+/// less than reading it back before every turn of a conversation (measured: 100 turns on one
+/// thread left RSS 26 MiB when every transcript was dropped, 18 MiB when short ones stay).
+pub const TRANSCRIPT_KEPT_ITEMS_MAX: usize = 1_000;

@@ -100,9 +100,15 @@ impl Harness {
 
     /// A new core on the same home and mock (a server restart).
     pub(crate) fn restart(&mut self) {
+        self.restart_adjusted(|_| {});
+    }
+
+    /// As [`Harness::restart`], with a change to the resolved core config.
+    pub(crate) fn restart_adjusted(&mut self, adjust: impl FnOnce(&mut weft_core::CoreConfig)) {
         self.shutdown.cancel();
         self.shutdown = CancellationToken::new();
-        self.core = weft_cli::build_core(Some(self.home.path()), &[]).expect("core");
+        self.core =
+            weft_cli::build_core_adjusted(Some(self.home.path()), &[], adjust).expect("core");
     }
 
     /// A new connection, not initialised.

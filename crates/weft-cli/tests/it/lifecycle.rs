@@ -483,3 +483,63 @@ async fn r25_a_resume_without_turns_still_gets_the_token_usage() {
         );
     }
 }
+
+/// Issue 13 item 9: a thread longer than `transcript_kept_items` (lowered here from
+/// `TRANSCRIPT_KEPT_ITEMS_MAX` to a few items) drops its history when idle and reads it back
+/// from the rollout when the next turn, a read or a rejoin needs it — live and after a restart
+/// — and the model still gets the whole conversation.
+#[tokio::test]
+async fn item9_a_long_idle_thread_reads_its_history_back_whole() {
+    let turns = 6;
+    let short = |config: &mut weft_core::CoreConfig| config.transcript_kept_items = 8;
+    let mut harness = Harness::start_adjusted(short).await;
+    let mut client = harness.connect().await;
+    let thread_id = start_thread(&mut client, json!({})).await;
+    for turn in 0..turns {
+        run_turn(&mut client, &thread_id, &format!("message {turn}")).await;
+    }
+    let user_texts = |harness: &Harness| -> Vec<String> {
+        let requests = harness.mock.requests();
+        requests
+            .last()
+            .unwrap()
+            .input()
+            .iter()
+            .filter(|item| item["role"] == "user")
+            .filter_map(|item| item["content"][0]["text"].as_str())
+            .filter(|text| text.starts_with("message ") || text == &"last")
+            .map(str::to_owned)
+            .collect()
+    };
+    for phase in ["live", "after a restart"] {
+        if phase == "after a restart" {
+            drop(client);
+            harness.restart_adjusted(short);
+            client = harness.connect().await;
+            client
+                .call_ok(
+                    "thread/resume",
+                    json!({"threadId": thread_id, "excludeTurns": true}),
+                )
+                .await;
+        }
+        let read = client
+            .call_ok(
+                "thread/read",
+                json!({"threadId": thread_id, "includeTurns": true}),
+            )
+            .await;
+        let done = read["thread"]["turns"].as_array().unwrap().len();
+        assert!(done >= turns, "{phase}: {done} turns read back");
+        run_turn(&mut client, &thread_id, "last").await;
+        let texts = user_texts(&harness);
+        let expected: Vec<String> = (0..turns)
+            .map(|turn| format!("message {turn}"))
+            .chain(std::iter::repeat_n(
+                "last".to_owned(),
+                if phase == "live" { 1 } else { 2 },
+            ))
+            .collect();
+        assert_eq!(texts, expected, "{phase}");
+    }
+}

@@ -33,6 +33,7 @@ fn core(home: &std::path::Path) -> Core {
         sandbox_support: weft_sandbox::support(),
         thread_unload_delay: weft_core::config::THREAD_UNLOAD_DELAY_DEFAULT,
         durable_approvals: false,
+        transcript_kept_items: weft_core::limits::TRANSCRIPT_KEPT_ITEMS_MAX,
         invalid_config: None,
         goals: weft_core::config::GoalsConfig::default(),
     };

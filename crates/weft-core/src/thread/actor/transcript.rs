@@ -5,7 +5,6 @@
 use weft_protocol::RpcError;
 
 use super::Actor;
-use crate::limits::MEMORY_RELEASE_AFTER_ITEMS;
 use crate::thread::Command;
 use crate::thread::state::{Transcript, normalize_stale_turns};
 
@@ -61,7 +60,9 @@ impl Actor {
         Ok(())
     }
 
-    /// Drops the resident transcript of an idle thread whose rollout holds all of it.
+    /// Drops the resident transcript of an idle thread whose rollout holds all of it, when it
+    /// is longer than `transcript_kept_items` ([`crate::limits::TRANSCRIPT_KEPT_ITEMS_MAX`]),
+    /// and gives the memory back.
     pub(super) fn evict_transcript(&mut self) {
         if self.active.is_none()
             && self.rollout.is_some()
@@ -75,8 +76,8 @@ impl Actor {
                     .iter()
                     .map(|turn| turn.items.len())
                     .sum::<usize>();
-            self.state.transcript.evict();
-            if items >= MEMORY_RELEASE_AFTER_ITEMS {
+            if items > self.services.config.transcript_kept_items {
+                self.state.transcript.evict();
                 self.services.memory.release_soon();
             }
         }

@@ -51,6 +51,7 @@ fn core(home: &std::path::Path) -> Core {
             ..config::GoalsConfig::default()
         },
         durable_approvals: false,
+        transcript_kept_items: crate::limits::TRANSCRIPT_KEPT_ITEMS_MAX,
         invalid_config: None,
     };
     let scripted = weft_model::ModelClient::from(weft_model::ScriptedModelClient::new());
