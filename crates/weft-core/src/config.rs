@@ -146,6 +146,38 @@ pub const FALLBACK_CONTEXT_WINDOW: i64 = 272_000;
 pub const EFFECTIVE_CONTEXT_WINDOW_PERCENT: i64 = 95;
 
 impl CoreConfig {
+    /// The settings of a core with no `config.toml`: model `m` of provider `p`, approvals
+    /// `never`, a read-only sandbox, defaults elsewhere. For tests and tools that build a core
+    /// by hand; `weft-cli` resolves the real one.
+    #[must_use]
+    pub fn offline(home: &std::path::Path) -> Self {
+        Self {
+            home: home.to_path_buf(),
+            server_cwd: home.to_path_buf(),
+            model: "m".to_owned(),
+            model_provider: "p".to_owned(),
+            approval_policy: AskForApproval::Policy(weft_protocol::v2::ApprovalPolicyName::Never),
+            sandbox_mode: SandboxMode::ReadOnly,
+            reasoning_effort: None,
+            reasoning_summary: None,
+            developer_instructions: None,
+            base_instructions: None,
+            model_context_window: None,
+            effective: serde_json::Map::new(),
+            origins: serde_json::Map::new(),
+            models: vec!["m".to_owned()],
+            workspace_write: SandboxPolicy::from_mode(SandboxMode::WorkspaceWrite),
+            include_apply_patch_tool: false,
+            include_plan_tool: false,
+            sandbox_support: weft_sandbox::support(),
+            thread_unload_delay: THREAD_UNLOAD_DELAY_DEFAULT,
+            goals: GoalsConfig::default(),
+            durable_approvals: false,
+            invalid_config: None,
+            transcript_kept_items: crate::limits::TRANSCRIPT_KEPT_ITEMS_MAX,
+        }
+    }
+
     /// The sandbox policy a mode name stands for here: `workspace-write` with
     /// `[sandbox_workspace_write]` applied, the others as they are.
     #[must_use]

@@ -45,6 +45,18 @@ async fn turn_waiting_on_approval(
     (thread_id, turn_id, request)
 }
 
+/// The status the turn's `commandExecution` item completed with.
+fn command_status(messages: &[Value]) -> Value {
+    messages
+        .iter()
+        .find(|message| {
+            message["method"] == "item/completed"
+                && message["params"]["item"]["type"] == "commandExecution"
+        })
+        .map(|message| message["params"]["item"]["status"].clone())
+        .expect("the command item completed")
+}
+
 fn record_path(harness: &Harness, thread_id: &str) -> std::path::PathBuf {
     harness
         .home
@@ -123,14 +135,7 @@ async fn r37_a_question_open_at_the_drain_deadline_is_asked_again_after_a_restar
         .find(|message| message["method"] == "serverRequest/resolved")
         .expect("serverRequest/resolved");
     assert_eq!(resolved["params"]["requestId"], replayed["id"]);
-    let command = during
-        .iter()
-        .find(|message| {
-            message["method"] == "item/completed"
-                && message["params"]["item"]["type"] == "commandExecution"
-        })
-        .expect("the command completed");
-    assert_eq!(command["params"]["item"]["status"], "completed");
+    assert_eq!(command_status(&during), "completed");
     assert!(marker.exists(), "the accepted command ran");
     // The model got the command's output in the same turn.
     let requests = harness.mock.requests();
@@ -220,14 +225,7 @@ async fn r37_decline_after_a_restart_completes_the_item_declined_and_the_turn_go
         .await;
     let (completed, during) = second.wait_for("turn/completed").await;
     assert_eq!(completed["params"]["turn"]["status"], "completed");
-    let command = during
-        .iter()
-        .find(|message| {
-            message["method"] == "item/completed"
-                && message["params"]["item"]["type"] == "commandExecution"
-        })
-        .expect("the command item completed");
-    assert_eq!(command["params"]["item"]["status"], "declined");
+    assert_eq!(command_status(&during), "declined");
     assert!(!marker.exists(), "a declined command does not run");
 }
 

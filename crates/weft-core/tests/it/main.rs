@@ -8,35 +8,7 @@ use weft_core::{Core, CoreConfig};
 use weft_protocol::v2::{ServerNotification, ThreadIdNotification};
 
 fn core(home: &std::path::Path) -> Core {
-    let config = CoreConfig {
-        home: home.to_path_buf(),
-        server_cwd: home.to_path_buf(),
-        model: "m".to_owned(),
-        model_provider: "p".to_owned(),
-        approval_policy: weft_protocol::v2::AskForApproval::Policy(
-            weft_protocol::v2::ApprovalPolicyName::Never,
-        ),
-        sandbox_mode: weft_protocol::v2::SandboxMode::ReadOnly,
-        reasoning_effort: None,
-        reasoning_summary: None,
-        developer_instructions: None,
-        base_instructions: None,
-        model_context_window: None,
-        effective: serde_json::Map::new(),
-        origins: serde_json::Map::new(),
-        models: vec!["m".to_owned()],
-        workspace_write: weft_protocol::v2::SandboxPolicy::from_mode(
-            weft_protocol::v2::SandboxMode::WorkspaceWrite,
-        ),
-        include_apply_patch_tool: false,
-        include_plan_tool: false,
-        sandbox_support: weft_sandbox::support(),
-        thread_unload_delay: weft_core::config::THREAD_UNLOAD_DELAY_DEFAULT,
-        durable_approvals: false,
-        transcript_kept_items: weft_core::limits::TRANSCRIPT_KEPT_ITEMS_MAX,
-        invalid_config: None,
-        goals: weft_core::config::GoalsConfig::default(),
-    };
+    let config = CoreConfig::offline(home);
     Core::new(config, std::collections::HashMap::new()).expect("core")
 }
 

@@ -23,36 +23,11 @@ use crate::{CoreConfig, config};
 
 fn core(home: &std::path::Path) -> Core {
     let config = CoreConfig {
-        home: home.to_path_buf(),
-        server_cwd: home.to_path_buf(),
-        model: "m".to_owned(),
-        model_provider: "p".to_owned(),
-        approval_policy: weft_protocol::v2::AskForApproval::Policy(
-            weft_protocol::v2::ApprovalPolicyName::Never,
-        ),
-        sandbox_mode: weft_protocol::v2::SandboxMode::ReadOnly,
-        reasoning_effort: None,
-        reasoning_summary: None,
-        developer_instructions: None,
-        base_instructions: None,
-        model_context_window: None,
-        effective: serde_json::Map::new(),
-        origins: serde_json::Map::new(),
-        models: vec!["m".to_owned()],
-        workspace_write: weft_protocol::v2::SandboxPolicy::from_mode(
-            weft_protocol::v2::SandboxMode::WorkspaceWrite,
-        ),
-        include_apply_patch_tool: false,
-        include_plan_tool: false,
-        sandbox_support: weft_sandbox::support(),
-        thread_unload_delay: config::THREAD_UNLOAD_DELAY_DEFAULT,
         goals: config::GoalsConfig {
             enabled: false,
             ..config::GoalsConfig::default()
         },
-        durable_approvals: false,
-        transcript_kept_items: crate::limits::TRANSCRIPT_KEPT_ITEMS_MAX,
-        invalid_config: None,
+        ..CoreConfig::offline(home)
     };
     let scripted = weft_model::ModelClient::from(weft_model::ScriptedModelClient::new());
     let models = std::collections::HashMap::from([("p".to_owned(), Arc::new(scripted))]);
