@@ -186,3 +186,90 @@ async fn a_stdio_client_that_pauses_reading_is_waited_for() {
     let status = child.wait().await.unwrap();
     assert!(status.success(), "weft exits 0 on stdin EOF: {status}");
 }
+
+/// Words of the turn streamed while a websocket client reads nothing: one delta notification
+/// each, about 1 KiB, so the socket's buffers and the 4,096-message bound both fill.
+const FLOOD_WORDS: usize = 24_000;
+
+/// R39 on a websocket: a client that never reads is closed with a logged reason once its
+/// notifications pass the bound, while another client of the same thread gets every one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r39_a_websocket_client_that_never_reads_is_closed_and_slows_no_one() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let harness = Harness::start().await;
+    let mut reader = harness.connect().await;
+    let thread_id = start_thread(&mut reader, json!({})).await;
+    // A first turn, so the thread has a rollout the sleeper's `thread/resume` joins.
+    crate::harness::run_turn(&mut reader, &thread_id, "hi").await;
+    let word = format!("{} ", "w".repeat(1000));
+    harness.mock.push(weft_test_support::mock::Script::text(
+        &word.repeat(FLOOD_WORDS),
+    ));
+    reader.validate = false;
+    let reader_id = harness.core.client_queue_loads()[0].0;
+
+    let listener =
+        weft_server::WsListener::bind("127.0.0.1:0".parse().unwrap(), weft_server::WsAuth::Open)
+            .await
+            .unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(listener.serve(harness.core.clone(), harness.shutdown.clone()));
+    let request = format!("ws://{addr}/").into_client_request().unwrap();
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut sleeper, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .unwrap();
+    for message in [
+        json!({"id": 1, "method": "initialize",
+            "params": {"clientInfo": {"name": "sleeper", "version": "1.0.0"}}}),
+        json!({"method": "initialized"}),
+        json!({"id": 2, "method": "thread/resume", "params": {"threadId": thread_id}}),
+    ] {
+        sleeper
+            .send(Message::text(message.to_string()))
+            .await
+            .unwrap();
+    }
+    // Subscribed once its resume is answered: its second message (after `initialize`'s).
+    let sleeper_load = loop {
+        let sleeper = harness
+            .core
+            .client_queue_loads()
+            .into_iter()
+            .find(|(id, _)| *id != reader_id);
+        match sleeper {
+            Some((_, load)) if load.queued_total() >= 2 => break load,
+            _ => tokio::task::yield_now().await,
+        }
+    };
+
+    let messages = crate::harness::run_turn(&mut reader, &thread_id, "flood").await;
+    let deltas = messages
+        .iter()
+        .filter(|message| message["method"] == "item/agentMessage/delta")
+        .count();
+    assert_eq!(deltas, FLOOD_WORDS, "the reading client got every delta");
+    // The sleeper was cut off: it is no longer a client, and its socket ends after what the
+    // kernel had buffered.
+    while harness.core.client_queue_loads().len() > 1 {
+        tokio::task::yield_now().await;
+    }
+    let queued = sleeper_load.queued_total();
+    assert!(
+        queued > 4096 && queued < 2 + FLOOD_WORDS as u64,
+        "the sleeper was subscribed, then cut off: {queued} messages"
+    );
+    let mut received = 0_usize;
+    while let Some(Ok(frame)) = sleeper.next().await {
+        if frame.is_text() {
+            received += 1;
+        }
+    }
+    assert!(
+        received < FLOOD_WORDS,
+        "closed before the turn's end: {received}"
+    );
+}
