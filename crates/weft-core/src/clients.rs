@@ -107,8 +107,8 @@ pub struct QueueLoad {
     peak_bytes: AtomicUsize,
     /// Messages ever queued.
     queued_total: AtomicU64,
-    /// Notifications beyond this many queued messages close the client (R39); the transport
-    /// chooses it (stdio raises it, see [`ClientSink::set_notification_depth`]).
+    /// Notifications beyond this many queued messages close the client (R39); the server
+    /// chooses it per connection ([`ClientSink::set_notification_depth`]).
     notification_depth: AtomicUsize,
     /// Woken when the writer drained the queue to the resume marks.
     drained: Notify,
@@ -289,9 +289,9 @@ impl ClientSink {
     }
 
     /// Sets how many messages may be queued before a notification closes the client (R39),
-    /// default [`CLIENT_QUEUE_DEPTH`]; capped at [`CLIENT_QUEUE_MESSAGES_MAX`]. The transport
-    /// decides: a websocket client that stops reading is closed at the default, the single
-    /// stdio client is given more room (a UI freeze must not end the session).
+    /// default [`CLIENT_QUEUE_DEPTH`]; capped at [`CLIENT_QUEUE_MESSAGES_MAX`]. The server
+    /// decides per connection: one whose client must never be cut off for a pause is given
+    /// more room, and [`CLIENT_QUEUE_NOTIFICATION_BYTES_MAX`] still bounds it.
     pub fn set_notification_depth(&self, depth: usize) {
         self.shared
             .load

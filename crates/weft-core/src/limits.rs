@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 /// Notifications (and server requests) queued for one client before it counts as too slow and
-/// is disconnected (R39), unless its transport raises the bound (`ClientSink::set_notification_limits`;
-/// stdio does, see weft-server's limits). A full turn with streaming deltas is a few hundred
+/// is disconnected (R39), unless the server raises the bound for its connection
+/// (`ClientSink::set_notification_depth`; see weft-server's limits). A full turn with streaming deltas is a few hundred
 /// messages; 4096 absorbs a burst of several turns on many threads.
 pub const CLIENT_QUEUE_DEPTH: usize = 4096;
 
@@ -30,8 +30,8 @@ pub const CLIENT_QUEUE_PAUSE_DEPTH: usize = CLIENT_QUEUE_DEPTH / 2;
 /// Estimated bytes of notifications and server requests queued for one client before it is
 /// disconnected as too slow (R39), on every transport: the memory a stuck client may cost the
 /// process at most beyond the answers it asked for. Notifications are counted at
-/// [`NOTIFICATION_BYTES_ESTIMATE`] each, so with stdio's raised message bound this is the bound
-/// that holds.
+/// [`NOTIFICATION_BYTES_ESTIMATE`] each, so where the server raises the message bound this is
+/// the bound that holds.
 pub const CLIENT_QUEUE_NOTIFICATION_BYTES_MAX: usize = 64 * 1024 * 1024;
 
 /// What one queued notification or server request counts as in the byte accounting. Measuring
