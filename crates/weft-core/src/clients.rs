@@ -6,16 +6,20 @@
 //! produced the messages in (protocol.md §8).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 use weft_protocol::v2::{EventPosition, ServerNotification, ServerRequest};
 use weft_protocol::{RequestId, RpcError};
 
 use crate::ids::ThreadId;
-use crate::limits::CLIENT_QUEUE_DEPTH;
+use crate::limits::{
+    CLIENT_QUEUE_BYTES_MAX, CLIENT_QUEUE_BYTES_RESUME, CLIENT_QUEUE_DEPTH,
+    CLIENT_QUEUE_MESSAGES_MAX, CLIENT_QUEUE_NOTIFICATION_BYTES_MAX, CLIENT_QUEUE_PAUSE_DEPTH,
+    NOTIFICATION_BYTES_ESTIMATE,
+};
 
 /// Opaque id of a client (one per initialised connection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -70,10 +74,156 @@ pub enum Outbound {
     },
 }
 
+impl Outbound {
+    /// What this message counts as in its client's byte accounting: an answer its serialised
+    /// length (known without serialising again) plus the envelope, anything else
+    /// [`NOTIFICATION_BYTES_ESTIMATE`].
+    #[must_use]
+    pub fn queue_bytes(&self) -> usize {
+        /// `{"id":…,"result":…}` around the result, roughly.
+        const ENVELOPE_BYTES: usize = 64;
+        match self {
+            Self::Response {
+                result: Ok(result), ..
+            } => result.get().len() + ENVELOPE_BYTES,
+            Self::Response {
+                result: Err(error), ..
+            }
+            | Self::Rejected { error, .. } => error.message.len() + 2 * ENVELOPE_BYTES,
+            Self::Notification(_) | Self::ThreadEvent { .. } | Self::Request { .. } => {
+                NOTIFICATION_BYTES_ESTIMATE
+            }
+        }
+    }
+
+    fn is_answer(&self) -> bool {
+        matches!(self, Self::Response { .. } | Self::Rejected { .. })
+    }
+}
+
+/// How full one client's queue is, shared by its sink (which adds what it queues) and the
+/// connection's writer (which gives back what it wrote, [`QueueLoad::written`]). The connection
+/// reads no new request while the queue is over its budget ([`QueueLoad::is_over_budget`],
+/// [`QueueLoad::drained`]): backpressure, so a client that does not read its answers stalls
+/// only itself. Atomics and a `Notify`, not an actor: every send and write touches them.
+#[derive(Debug)]
+pub struct QueueLoad {
+    /// Estimated bytes queued ([`Outbound::queue_bytes`]).
+    bytes: AtomicUsize,
+    /// Messages queued.
+    messages: AtomicUsize,
+    /// The most bytes ever queued at once, for tests and diagnostics.
+    peak_bytes: AtomicUsize,
+    /// Messages ever queued.
+    queued_total: AtomicU64,
+    /// Notifications beyond this many queued messages close the client (R39); the server
+    /// chooses it per connection ([`ClientSink::set_notification_depth`]).
+    notification_depth: AtomicUsize,
+    /// Woken when the writer drained the queue to the resume marks.
+    drained: Notify,
+}
+
+impl Default for QueueLoad {
+    fn default() -> Self {
+        Self {
+            bytes: AtomicUsize::new(0),
+            messages: AtomicUsize::new(0),
+            peak_bytes: AtomicUsize::new(0),
+            queued_total: AtomicU64::new(0),
+            notification_depth: AtomicUsize::new(CLIENT_QUEUE_DEPTH),
+            drained: Notify::new(),
+        }
+    }
+}
+
+impl QueueLoad {
+    /// Estimated bytes queued now.
+    #[must_use]
+    pub fn bytes(&self) -> usize {
+        self.bytes.load(Ordering::Acquire)
+    }
+
+    /// Messages queued now.
+    #[must_use]
+    pub fn messages(&self) -> usize {
+        self.messages.load(Ordering::Acquire)
+    }
+
+    /// The most estimated bytes that were ever queued at once.
+    #[must_use]
+    pub fn peak_bytes(&self) -> usize {
+        self.peak_bytes.load(Ordering::Acquire)
+    }
+
+    /// Messages ever queued (answers included).
+    #[must_use]
+    pub fn queued_total(&self) -> u64 {
+        self.queued_total.load(Ordering::Acquire)
+    }
+
+    /// Whether the connection must stop reading requests: over [`CLIENT_QUEUE_BYTES_MAX`] or
+    /// [`CLIENT_QUEUE_PAUSE_DEPTH`].
+    #[must_use]
+    pub fn is_over_budget(&self) -> bool {
+        self.bytes() > CLIENT_QUEUE_BYTES_MAX || self.messages() > CLIENT_QUEUE_PAUSE_DEPTH
+    }
+
+    fn is_drained(&self) -> bool {
+        self.bytes() <= CLIENT_QUEUE_BYTES_RESUME && self.messages() <= CLIENT_QUEUE_PAUSE_DEPTH / 2
+    }
+
+    /// Resolves once the writer drained the queue to [`CLIENT_QUEUE_BYTES_RESUME`] and half of
+    /// [`CLIENT_QUEUE_PAUSE_DEPTH`] (at once if it already has). Cancellation safe.
+    pub async fn drained(&self) {
+        loop {
+            let notified = self.drained.notified();
+            tokio::pin!(notified);
+            // Registered before the check, so a write in between still wakes us.
+            notified.as_mut().enable();
+            if self.is_drained() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// The writer wrote (or dropped) one message of `bytes` ([`Outbound::queue_bytes`]).
+    pub fn written(&self, bytes: usize) {
+        self.bytes.fetch_sub(bytes, Ordering::AcqRel);
+        self.messages.fetch_sub(1, Ordering::AcqRel);
+        if self.is_drained() {
+            self.drained.notify_waiters();
+        }
+    }
+
+    /// Whether a notification of `bytes` still fits under the client's R39 bounds.
+    fn admits_notification(&self, bytes: usize) -> bool {
+        self.messages() < self.notification_depth.load(Ordering::Relaxed)
+            && self.bytes() + bytes <= CLIENT_QUEUE_NOTIFICATION_BYTES_MAX
+    }
+
+    fn add(&self, bytes: usize) {
+        let now = self.bytes.fetch_add(bytes, Ordering::AcqRel) + bytes;
+        self.messages.fetch_add(1, Ordering::AcqRel);
+        self.queued_total.fetch_add(1, Ordering::AcqRel);
+        self.peak_bytes.fetch_max(now, Ordering::AcqRel);
+    }
+
+    fn take_back(&self, bytes: usize) {
+        self.bytes.fetch_sub(bytes, Ordering::AcqRel);
+        self.messages.fetch_sub(1, Ordering::AcqRel);
+        self.queued_total.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// The sending half of a client's outbound queue.
 ///
-/// Sends never wait: a client whose queue is full is too slow, is marked closed and stops
-/// receiving (R39); the server's writer sees the queue end and closes the connection.
+/// Sends never wait, so no thread actor is ever slowed by a client. Answers to the client's own
+/// requests are always queued: the connection stops reading requests while the queue is over
+/// budget ([`QueueLoad`]), which bounds them. A notification or server request that does not
+/// fit the client's bounds (its transport's message depth, [`CLIENT_QUEUE_NOTIFICATION_BYTES_MAX`])
+/// means the client is too slow: it is marked overflowed and stops receiving (R39); the server
+/// closes the connection.
 #[derive(Debug, Clone)]
 pub struct ClientSink {
     id: ClientId,
@@ -95,6 +245,8 @@ struct SinkShared {
     /// The threads this client is subscribed to, kept by their actors, so that a disconnect
     /// tells those threads and not every loaded one (at most `LOADED_THREADS_MAX`).
     watched: Mutex<HashSet<ThreadId>>,
+    /// How full the queue is; shared with the connection's writer.
+    load: Arc<QueueLoad>,
 }
 
 impl ClientSink {
@@ -106,21 +258,54 @@ impl ClientSink {
 
     /// Queues one message; false when the client is gone or too slow (then it is closed).
     pub fn send(&self, message: Outbound) -> bool {
+        let load = &self.shared.load;
+        let bytes = message.queue_bytes();
+        if !message.is_answer() && !load.admits_notification(bytes) {
+            self.overflow(load);
+            return false;
+        }
+        load.add(bytes);
         match self.sender.try_send(message) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
-                if !self.shared.overflowed.is_cancelled() {
-                    tracing::warn!(
-                        client = %self.id,
-                        depth = CLIENT_QUEUE_DEPTH,
-                        "client queue full; disconnecting slow client"
-                    );
-                    self.shared.overflowed.cancel();
-                }
+                load.take_back(bytes);
+                self.overflow(load);
                 false
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                load.take_back(bytes);
+                false
+            }
         }
+    }
+
+    fn overflow(&self, load: &QueueLoad) {
+        if !self.shared.overflowed.is_cancelled() {
+            tracing::warn!(
+                client = %self.id,
+                messages = load.messages(),
+                bytes = load.bytes(),
+                "client queue full; disconnecting slow client"
+            );
+            self.shared.overflowed.cancel();
+        }
+    }
+
+    /// How full this client's queue is; the connection's writer reports what it wrote here.
+    #[must_use]
+    pub fn load(&self) -> Arc<QueueLoad> {
+        Arc::clone(&self.shared.load)
+    }
+
+    /// Sets how many messages may be queued before a notification closes the client (R39),
+    /// default [`CLIENT_QUEUE_DEPTH`]; capped at [`CLIENT_QUEUE_MESSAGES_MAX`]. The server
+    /// decides per connection: one whose client must never be cut off for a pause is given
+    /// more room, and [`CLIENT_QUEUE_NOTIFICATION_BYTES_MAX`] still bounds it.
+    pub fn set_notification_depth(&self, depth: usize) {
+        self.shared
+            .load
+            .notification_depth
+            .store(depth.min(CLIENT_QUEUE_MESSAGES_MAX), Ordering::Relaxed);
     }
 
     /// Queues a notification.
@@ -243,7 +428,7 @@ impl Clients {
     /// Creates a client's queue; it receives broadcasts only once it [`Clients::join`]s.
     pub(crate) fn connect(&self) -> (ClientSink, mpsc::Receiver<Outbound>) {
         let id = ClientId(self.next_id.fetch_add(1, Ordering::Relaxed));
-        let (sender, receiver) = mpsc::channel(CLIENT_QUEUE_DEPTH);
+        let (sender, receiver) = mpsc::channel(CLIENT_QUEUE_MESSAGES_MAX);
         (
             ClientSink {
                 id,
@@ -279,6 +464,14 @@ impl Clients {
     ) {
         let mut sinks = self.lock();
         sinks.retain(|_, sink| sink.notify_event(Arc::clone(notification), Arc::clone(position)));
+    }
+
+    /// How full each initialised client's queue is.
+    pub(crate) fn loads(&self) -> Vec<(ClientId, Arc<QueueLoad>)> {
+        self.lock()
+            .values()
+            .map(|sink| (sink.id, sink.load()))
+            .collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ClientId, ClientSink>> {

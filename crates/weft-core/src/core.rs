@@ -15,7 +15,7 @@ use weft_protocol::v2::{
     TurnStartParams, UnsubscribeStatus,
 };
 
-use crate::clients::{ClientId, ClientSink, Clients, Outbound, Reply};
+use crate::clients::{ClientId, ClientSink, Clients, Outbound, QueueLoad, Reply};
 use crate::config::CoreConfig;
 use crate::ids::ThreadId;
 use crate::persist::Persistence;
@@ -114,6 +114,12 @@ impl Core {
     #[must_use]
     pub fn connect(&self) -> (ClientSink, mpsc::Receiver<Outbound>) {
         self.services().clients.connect()
+    }
+
+    /// How full each initialised client's outbound queue is (diagnostics and tests).
+    #[must_use]
+    pub fn client_queue_loads(&self) -> Vec<(ClientId, Arc<QueueLoad>)> {
+        self.services().clients.loads()
     }
 
     /// Marks a client initialised: it receives broadcasts from now on. A `config.toml` that could

@@ -31,7 +31,7 @@ mod stored;
 mod thread;
 pub mod turn;
 
-pub use clients::{ClientId, ClientSink, Outbound, Reply, ReplyTo};
+pub use clients::{ClientId, ClientSink, Outbound, QueueLoad, Reply, ReplyTo};
 pub use config::{CoreConfig, ThreadSettings};
 pub use core::Core;
 pub use error::CoreError;

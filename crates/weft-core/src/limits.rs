@@ -3,10 +3,51 @@
 
 use std::time::Duration;
 
-/// Messages queued for one client before it counts as too slow and is disconnected (R39).
-/// A full turn with streaming deltas is a few hundred messages; 4096 absorbs a burst of several
-/// turns on many threads while capping a stuck client's memory at a few MiB.
+/// Notifications (and server requests) queued for one client before it counts as too slow and
+/// is disconnected (R39), unless the server raises the bound for its connection
+/// (`ClientSink::set_notification_depth`; see weft-server's limits). A full turn with streaming deltas is a few hundred
+/// messages; 4096 absorbs a burst of several turns on many threads.
 pub const CLIENT_QUEUE_DEPTH: usize = 4096;
+
+/// Estimated bytes queued for one client (see `Outbound::queue_bytes`) above which its
+/// connection stops reading new requests until the writer has drained the queue to
+/// [`CLIENT_QUEUE_BYTES_RESUME`] (backpressure): a client that sends requests and does not read
+/// the answers stalls itself, not the server. Answers to requests already read are always
+/// queued, so this is a soft bound: a single answer larger than it (a long thread's resume)
+/// still goes out. 8 MiB keeps a connection that reads at any sane speed from ever pausing
+/// while bounding a stuck one to a few answers.
+pub const CLIENT_QUEUE_BYTES_MAX: usize = 8 * 1024 * 1024;
+
+/// Queued bytes at or below which a paused connection reads requests again: half the budget, so
+/// a client that reads slowly is resumed in bursts, not once per answer.
+pub const CLIENT_QUEUE_BYTES_RESUME: usize = CLIENT_QUEUE_BYTES_MAX / 2;
+
+/// Queued messages above which a connection stops reading new requests (backpressure by count,
+/// for many small answers): half of [`CLIENT_QUEUE_DEPTH`], so the answers of requests already
+/// in flight and the notifications of its threads still fit before the notification bound.
+pub const CLIENT_QUEUE_PAUSE_DEPTH: usize = CLIENT_QUEUE_DEPTH / 2;
+
+/// Estimated bytes of notifications and server requests queued for one client before it is
+/// disconnected as too slow (R39), on every transport: the memory a stuck client may cost the
+/// process at most beyond the answers it asked for. Notifications are counted at
+/// [`NOTIFICATION_BYTES_ESTIMATE`] each, so where the server raises the message bound this is
+/// the bound that holds.
+pub const CLIENT_QUEUE_NOTIFICATION_BYTES_MAX: usize = 64 * 1024 * 1024;
+
+/// What one queued notification or server request counts as in the byte accounting. Measuring
+/// it would mean serialising it twice; deltas are far smaller, completed items with long output
+/// larger, and the per-message bound keeps the estimate's error bounded too.
+pub const NOTIFICATION_BYTES_ESTIMATE: usize = 1024;
+
+/// Capacity of a client's channel: a hard stop no backpressure should ever reach. Answers are
+/// refused (and the client closed) only here; the reader pauses at [`CLIENT_QUEUE_PAUSE_DEPTH`]
+/// and in-flight requests and thread commands are bounded far below this.
+pub const CLIENT_QUEUE_MESSAGES_MAX: usize = 65_536;
+
+const _: () = assert!(CLIENT_QUEUE_BYTES_RESUME < CLIENT_QUEUE_BYTES_MAX);
+const _: () = assert!(CLIENT_QUEUE_PAUSE_DEPTH < CLIENT_QUEUE_DEPTH);
+const _: () = assert!(CLIENT_QUEUE_DEPTH <= CLIENT_QUEUE_MESSAGES_MAX);
+const _: () = assert!(CLIENT_QUEUE_BYTES_MAX < CLIENT_QUEUE_NOTIFICATION_BYTES_MAX);
 
 /// Commands queued for one thread actor. Commands are small and handled in microseconds; a
 /// client that fills this is flooding one thread, and gets `Server overloaded; retry later.`

@@ -24,7 +24,7 @@ use weft_protocol::{ClientRequest, Incoming, RequestId, RpcError, experimental_d
 
 use crate::dispatch;
 use crate::initialize;
-use crate::limits::{FRAME_BYTES_MAX, IN_FLIGHT_REQUESTS_MAX};
+use crate::limits::{FRAME_BYTES_MAX, IN_FLIGHT_REQUESTS_MAX, STDIO_NOTIFICATION_DEPTH};
 use crate::writer::{self, FrameOutput, NotificationCaps, NotificationFilter};
 
 /// Serves one connection until its input ends, a frame is too long, or `shutdown` fires.
@@ -51,7 +51,67 @@ where
         Err(AnyDelimiterCodecError::MaxChunkLengthExceeded) => Err(FrameError::TooLong),
         Err(AnyDelimiterCodecError::Io(err)) => Err(FrameError::Failed(err.to_string())),
     });
-    serve_frames(core, lines, writer::LineOutput(output), shutdown).await;
+    serve_frames(
+        core,
+        lines,
+        writer::LineOutput(output),
+        shutdown,
+        SlowReader::Wait,
+    )
+    .await;
+}
+
+/// What a connection does while its client reads nothing and its queue is over budget (R39).
+/// Either way it reads no new request until the queue drained (backpressure), and no thread
+/// ever waits for it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SlowReader {
+    /// Wait as long as it takes (stdio: the one client; a UI freeze must not end the session).
+    /// Its notification bound is raised to `STDIO_NOTIFICATION_DEPTH`.
+    Wait,
+    /// Close the connection, with a logged reason, once it has been paused this long
+    /// (websocket: a peer that stopped reading must not hold memory and a slot).
+    CloseAfter(std::time::Duration),
+}
+
+/// How a pause for a slow reader ended.
+enum Pause {
+    /// The writer drained the queue; read on.
+    Drained,
+    /// Shutdown, or the client overflowed its notification bounds.
+    Stopped,
+    /// Paused longer than the connection allows.
+    TooLong(std::time::Duration),
+}
+
+/// Waits until the client has read enough of its queue, or the connection must end.
+async fn pause_for_reader(
+    load: &weft_core::QueueLoad,
+    policy: SlowReader,
+    shutdown: &CancellationToken,
+    overflowed: &CancellationToken,
+) -> Pause {
+    tracing::debug!(
+        bytes = load.bytes(),
+        messages = load.messages(),
+        "client queue over budget; reading no request until it drains"
+    );
+    let drained = async {
+        match policy {
+            SlowReader::Wait => {
+                load.drained().await;
+                Pause::Drained
+            }
+            SlowReader::CloseAfter(grace) => tokio::time::timeout(grace, load.drained())
+                .await
+                .map_or(Pause::TooLong(grace), |()| Pause::Drained),
+        }
+    };
+    tokio::select! {
+        () = shutdown.cancelled() => Pause::Stopped,
+        () = overflowed.cancelled() => Pause::Stopped,
+        pause = drained => pause,
+    }
 }
 
 /// Why a transport stopped yielding frames.
@@ -78,17 +138,28 @@ pub(crate) async fn serve_frames<S, O>(
     frames: S,
     output: O,
     shutdown: CancellationToken,
+    slow_reader: SlowReader,
 ) where
     S: Stream<Item = Result<String, FrameError>> + Unpin,
     O: FrameOutput,
 {
     let (sink, receiver) = core.connect();
+    if let SlowReader::Wait = slow_reader {
+        sink.set_notification_depth(STDIO_NOTIFICATION_DEPTH);
+    }
     // Instrumented, not entered: a guard held across awaits would leak the span into other
     // connections' tasks on the same worker thread.
     let span = tracing::info_span!("connection", client = %sink.id());
-    run(core, sink, receiver, frames, output, shutdown)
-        .instrument(span)
-        .await;
+    run(
+        core,
+        sink,
+        receiver,
+        frames,
+        output,
+        (shutdown, slow_reader),
+    )
+    .instrument(span)
+    .await;
 }
 
 async fn run<S, O>(
@@ -97,18 +168,20 @@ async fn run<S, O>(
     receiver: tokio::sync::mpsc::Receiver<weft_core::Outbound>,
     mut frames: S,
     output: O,
-    shutdown: CancellationToken,
+    (shutdown, slow_reader): (CancellationToken, SlowReader),
 ) where
     S: Stream<Item = Result<String, FrameError>> + Unpin,
     O: FrameOutput,
 {
     let notification_caps = NotificationCaps::default();
+    let load = sink.load();
     let writer = tokio::spawn(
         writer::run(
             receiver,
             output,
             Arc::clone(&notification_caps),
             Arc::clone(core.memory()),
+            Arc::clone(&load),
         )
         .instrument(tracing::Span::current()),
     );
@@ -121,7 +194,24 @@ async fn run<S, O>(
         in_flight: Arc::new(Semaphore::new(IN_FLIGHT_REQUESTS_MAX)),
     };
     let overflowed = sink.overflowed();
+    let mut paused_too_long = false;
     loop {
+        if load.is_over_budget() {
+            match pause_for_reader(&load, slow_reader, &shutdown, &overflowed).await {
+                Pause::Drained => {}
+                Pause::Stopped => break,
+                Pause::TooLong(grace) => {
+                    tracing::warn!(
+                        paused_secs = grace.as_secs(),
+                        bytes = load.bytes(),
+                        messages = load.messages(),
+                        "client read nothing while its queue was full; closing the connection"
+                    );
+                    paused_too_long = true;
+                    break;
+                }
+            }
+        }
         let frame = tokio::select! {
             () = shutdown.cancelled() => break,
             () = overflowed.cancelled() => break,
@@ -152,6 +242,12 @@ async fn run<S, O>(
     core.disconnect(&sink);
     drop(connection);
     drop(sink);
+    if overflowed.is_cancelled() || paused_too_long {
+        // The client is not reading: the writer may wait on it forever. Dropping the output
+        // closes the transport.
+        writer.abort();
+        return;
+    }
     // The writer ends once every sender (request tasks, thread actors) has let go of the sink.
     let _ = writer.await;
 }

@@ -30,3 +30,16 @@ pub const WS_CONNECTIONS_MAX: usize = 256;
 /// The frame buffer a connection's writer keeps between messages; a larger one, grown for a
 /// large message (a long thread's resume), is given back after it.
 pub const LINE_CAPACITY_KEPT: usize = 64 * 1024;
+
+/// Messages the single stdio client may have queued before a notification closes it (R39):
+/// the core's channel capacity, so on stdio the byte bound of notifications
+/// (`weft_core::limits::CLIENT_QUEUE_NOTIFICATION_BYTES_MAX`) is the one that holds. A UI that
+/// freezes for a while must not end the session (issue 16): its answers wait under backpressure
+/// and its threads' notifications wait in the queue, up to that bound.
+pub const STDIO_NOTIFICATION_DEPTH: usize = weft_core::limits::CLIENT_QUEUE_MESSAGES_MAX;
+
+/// How long a websocket connection may stay paused on a full queue (its client reads nothing)
+/// before it is closed with a logged reason (R39). Long enough for a client busy for a moment
+/// (a GC pause, a laptop waking up), short enough that a dead peer does not hold its queue and
+/// a connection slot. Its threads never wait for it either way.
+pub const WS_PAUSED_READER_MAX: std::time::Duration = std::time::Duration::from_secs(30);

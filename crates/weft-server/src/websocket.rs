@@ -32,8 +32,8 @@ use weft_core::Core;
 pub use auth::{AuthError, TokenDigest};
 pub use listen::{Listen, ListenError};
 
-use crate::connection::{FrameError, serve_frames};
-use crate::limits::{FRAME_BYTES_MAX, HANDSHAKE_TIMEOUT, WS_CONNECTIONS_MAX};
+use crate::connection::{FrameError, SlowReader, serve_frames};
+use crate::limits::{FRAME_BYTES_MAX, HANDSHAKE_TIMEOUT, WS_CONNECTIONS_MAX, WS_PAUSED_READER_MAX};
 use crate::writer::FrameOutput;
 use http::{Head, HeadError, Rewind};
 
@@ -191,7 +191,14 @@ async fn handle(core: Core, mut stream: TcpStream, auth: &WsAuth, shutdown: Canc
     };
     tracing::info!("websocket connected");
     let (output, input) = socket.split();
-    serve_frames(core, text_frames(input), WsOutput(output), shutdown).await;
+    serve_frames(
+        core,
+        text_frames(input),
+        WsOutput(output),
+        shutdown,
+        SlowReader::CloseAfter(WS_PAUSED_READER_MAX),
+    )
+    .await;
     tracing::info!("websocket closed");
 }
 

@@ -75,17 +75,24 @@ pub(crate) async fn run<O: FrameOutput>(
     mut output: O,
     caps: NotificationCaps,
     memory: Arc<weft_core::MemoryReleaser>,
+    load: Arc<weft_core::QueueLoad>,
 ) {
     let mut line = Vec::with_capacity(LINE_CAPACITY_KEPT);
     while let Some(message) = receiver.recv().await {
         line.clear();
+        let queue_bytes = message.queue_bytes();
         let encoded = encode(&message, &caps, &mut line);
         // The message (a large result is one string) goes before anything is given back.
         drop(message);
         if !encoded {
+            load.written(queue_bytes);
             continue;
         }
-        if let Err(err) = output.send(&line).await {
+        let sent = output.send(&line).await;
+        // Counted as gone once the peer took it: a paused reader resumes only when the
+        // client really reads.
+        load.written(queue_bytes);
+        if let Err(err) = sent {
             tracing::info!(%err, "connection output closed");
             return;
         }

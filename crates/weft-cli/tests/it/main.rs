@@ -10,6 +10,7 @@
 
 mod architecture;
 mod archive;
+mod backpressure;
 mod binary;
 mod command_exec;
 mod demo;
