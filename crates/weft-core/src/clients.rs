@@ -121,6 +121,8 @@ pub struct QueueLoad {
     notification_depth: AtomicUsize,
     /// Woken when the writer drained the queue to the resume marks.
     drained: Notify,
+    /// Woken when a send took the queue over budget.
+    filled: Notify,
 }
 
 impl Default for QueueLoad {
@@ -132,6 +134,7 @@ impl Default for QueueLoad {
             queued_total: AtomicU64::new(0),
             notification_depth: AtomicUsize::new(CLIENT_QUEUE_DEPTH),
             drained: Notify::new(),
+            filled: Notify::new(),
         }
     }
 }
@@ -187,6 +190,21 @@ impl QueueLoad {
         }
     }
 
+    /// Resolves once the queue is over budget (at once if it is). Cancellation safe. Lets a
+    /// connection waiting for its client's next request notice that its answers filled the
+    /// queue meanwhile.
+    pub async fn over_budget(&self) {
+        loop {
+            let notified = self.filled.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.is_over_budget() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
     /// The writer wrote (or dropped) one message of `bytes` ([`Outbound::queue_bytes`]).
     pub fn written(&self, bytes: usize) {
         self.bytes.fetch_sub(bytes, Ordering::AcqRel);
@@ -207,6 +225,9 @@ impl QueueLoad {
         self.messages.fetch_add(1, Ordering::AcqRel);
         self.queued_total.fetch_add(1, Ordering::AcqRel);
         self.peak_bytes.fetch_max(now, Ordering::AcqRel);
+        if self.is_over_budget() {
+            self.filled.notify_waiters();
+        }
     }
 
     fn take_back(&self, bytes: usize) {

@@ -215,6 +215,9 @@ async fn run<S, O>(
         let frame = tokio::select! {
             () = shutdown.cancelled() => break,
             () = overflowed.cancelled() => break,
+            // Answers to requests already read filled the queue: pause (and on a websocket
+            // start the grace) even if the client sends nothing more.
+            () = load.over_budget() => continue,
             frame = frames.next() => frame,
         };
         match frame {

@@ -9,6 +9,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 use weft_core::limits::{CLIENT_QUEUE_BYTES_MAX, CLIENT_QUEUE_PAUSE_DEPTH};
 use weft_protocol::errors::INPUT_CHARS_MAX;
+use weft_server::limits::WS_PAUSED_READER_MAX;
 use weft_test_support::mock::MockResponses;
 
 use crate::harness::{Harness, config_toml, start_thread};
@@ -16,6 +17,20 @@ use crate::harness::{Harness, config_toml, start_thread};
 /// `thread/read` requests sent by the client that stops reading: their answers (just over
 /// 1 MiB each) are far more than the pipe and the byte budget hold together.
 const LARGE_READS: usize = 40;
+
+/// A thread whose `thread/read` answer is a few MiB: one turn with the longest input.
+async fn large_thread(client: &mut crate::harness::Client) -> String {
+    let thread_id = start_thread(client, json!({})).await;
+    let text = "y".repeat(INPUT_CHARS_MAX);
+    client
+        .call_ok(
+            "turn/start",
+            json!({"threadId": thread_id, "input": [{"type": "text", "text": text}]}),
+        )
+        .await;
+    client.wait_for("turn/completed").await;
+    thread_id
+}
 
 /// Fault 2: with the reader paused, large answers pile up only to the byte budget (plus the one
 /// that crossed it); the rest of the requests wait unread; reading again answers every one.
@@ -26,15 +41,7 @@ const LARGE_READS: usize = 40;
 async fn a_client_that_stops_reading_large_answers_is_held_at_the_byte_budget() {
     let harness = Harness::start().await;
     let mut client = harness.connect().await;
-    let thread_id = start_thread(&mut client, json!({})).await;
-    let text = "y".repeat(INPUT_CHARS_MAX);
-    client
-        .call_ok(
-            "turn/start",
-            json!({"threadId": thread_id, "input": [{"type": "text", "text": text}]}),
-        )
-        .await;
-    client.wait_for("turn/completed").await;
+    let thread_id = large_thread(&mut client).await;
     let loads = harness.core.client_queue_loads();
     assert_eq!(loads.len(), 1);
     let load = std::sync::Arc::clone(&loads[0].1);
@@ -272,4 +279,67 @@ async fn r39_a_websocket_client_that_never_reads_is_closed_and_slows_no_one() {
         received < FLOOD_WORDS,
         "closed before the turn's end: {received}"
     );
+}
+
+/// R39 on a websocket, answers: a client that asks for large answers and never reads them is
+/// paused, then closed after `WS_PAUSED_READER_MAX` with a logged reason; the other client is
+/// served throughout. Time is paused once the setup is done, so the grace passes at once.
+#[tokio::test]
+async fn r39_a_websocket_client_paused_too_long_is_closed() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let harness = Harness::start().await;
+    let mut other = harness.connect().await;
+    let thread_id = large_thread(&mut other).await;
+    let other_id = harness.core.client_queue_loads()[0].0;
+    let listener =
+        weft_server::WsListener::bind("127.0.0.1:0".parse().unwrap(), weft_server::WsAuth::Open)
+            .await
+            .unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(listener.serve(harness.core.clone(), harness.shutdown.clone()));
+    let request = format!("ws://{addr}/").into_client_request().unwrap();
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut sleeper, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .unwrap();
+    let init = json!({"id": 0, "method": "initialize",
+        "params": {"clientInfo": {"name": "sleeper", "version": "1.0.0"}}});
+    sleeper.send(Message::text(init.to_string())).await.unwrap();
+    let sleeper_load = loop {
+        let found = harness
+            .core
+            .client_queue_loads()
+            .into_iter()
+            .find(|(id, _)| *id != other_id);
+        match found {
+            Some((_, load)) => break load,
+            None => tokio::task::yield_now().await,
+        }
+    };
+
+    tokio::time::pause();
+    for id in 1..=LARGE_READS {
+        let read = json!({"id": id, "method": "thread/read",
+            "params": {"threadId": thread_id, "includeTurns": true}});
+        sleeper.send(Message::text(read.to_string())).await.unwrap();
+    }
+    // Paused time moves on whenever nothing is ready: the grace runs out in no real time.
+    let mut seconds = 0;
+    while harness.core.client_queue_loads().len() > 1 {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        seconds += 1;
+        assert!(seconds < 10 * WS_PAUSED_READER_MAX.as_secs(), "still open");
+    }
+    assert!(
+        seconds >= WS_PAUSED_READER_MAX.as_secs(),
+        "closed after the grace, not before: {seconds} s"
+    );
+    assert!(
+        sleeper_load.is_over_budget(),
+        "it was closed for a full queue"
+    );
+    other.call_ok("thread/loaded/list", json!({})).await;
 }
