@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::harness::{Client, Harness, config_toml, start_thread};
+use weft_test_support::wire::WireClient;
+
+use crate::harness::{Harness, config_toml};
 
 const APPROVAL: &str = "item/commandExecution/requestApproval";
 
@@ -21,19 +23,24 @@ fn with_durable_approvals(harness: &mut Harness) {
     harness.restart();
 }
 
-/// Starts a thread under `untrusted` in `work` and a turn whose command (`touch marker`) waits
-/// on approval; returns the thread, the turn and the request as sent.
-async fn turn_waiting_on_approval(
-    client: &mut Client,
+/// Starts a thread under `untrusted` in `work` and a turn whose `RUN:` command waits on
+/// approval; returns the thread, the turn and the request as sent.
+async fn turn_waiting_on_approval<R, W>(
+    client: &mut WireClient<R, W>,
     work: &std::path::Path,
-    marker: &std::path::Path,
-) -> (String, String, Value) {
-    let thread_id = start_thread(
-        client,
-        json!({"cwd": work.display().to_string(), "approvalPolicy": "untrusted", "sandbox": "workspace-write"}),
-    )
-    .await;
-    let command = format!("RUN: touch {}", marker.display());
+    command: &str,
+) -> (String, String, Value)
+where
+    R: tokio::io::AsyncRead + Unpin,
+    W: tokio::io::AsyncWrite + Unpin,
+{
+    let thread = client
+        .call_ok(
+            "thread/start",
+            json!({"cwd": work.display().to_string(), "approvalPolicy": "untrusted", "sandbox": "workspace-write"}),
+        )
+        .await;
+    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
     let started = client
         .call_ok(
             "turn/start",
@@ -57,6 +64,11 @@ fn command_status(messages: &[Value]) -> Value {
         .expect("the command item completed")
 }
 
+/// The `RUN:` text of a command that creates `marker`.
+fn touch(marker: &std::path::Path) -> String {
+    format!("RUN: touch {}", marker.display())
+}
+
 fn record_path(harness: &Harness, thread_id: &str) -> std::path::PathBuf {
     harness
         .home
@@ -73,7 +85,7 @@ async fn r37_a_question_open_at_the_drain_deadline_is_asked_again_after_a_restar
     let marker = work.path().join("ran");
     let mut first = harness.connect().await;
     let (thread_id, turn_id, request) =
-        turn_waiting_on_approval(&mut first, work.path(), &marker).await;
+        turn_waiting_on_approval(&mut first, work.path(), &touch(&marker)).await;
     assert!(record_path(&harness, &thread_id).exists());
 
     // Shutdown: the drain deadline passes with the question open. The turn is suspended, not
@@ -167,7 +179,8 @@ async fn r37_without_the_option_the_open_question_ends_interrupted_as_in_the_ref
     let work = tempfile::tempdir().unwrap();
     let marker = work.path().join("ran");
     let mut first = harness.connect().await;
-    let (thread_id, _, _) = turn_waiting_on_approval(&mut first, work.path(), &marker).await;
+    let (thread_id, _, _) =
+        turn_waiting_on_approval(&mut first, work.path(), &touch(&marker)).await;
     assert!(!record_path(&harness, &thread_id).exists());
     harness.core.begin_drain();
     harness.core.drain(Duration::ZERO).await;
@@ -210,7 +223,8 @@ async fn r37_decline_after_a_restart_completes_the_item_declined_and_the_turn_go
     let work = tempfile::tempdir().unwrap();
     let marker = work.path().join("ran");
     let mut first = harness.connect().await;
-    let (thread_id, _, _) = turn_waiting_on_approval(&mut first, work.path(), &marker).await;
+    let (thread_id, _, _) =
+        turn_waiting_on_approval(&mut first, work.path(), &touch(&marker)).await;
     harness.core.begin_drain();
     harness.core.drain(Duration::ZERO).await;
     drop(first);
@@ -250,21 +264,8 @@ async fn r37_a_question_open_when_the_binary_is_killed_is_asked_again_after_a_re
 
     let (mut child, mut client) = spawn();
     client.initialize("weft-durable-test").await;
-    let thread = client
-        .call_ok(
-            "thread/start",
-            json!({"cwd": work.path().display().to_string(), "approvalPolicy": "untrusted", "sandbox": "workspace-write"}),
-        )
-        .await;
-    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
-    let command = format!("RUN: touch {}", marker.display());
-    client
-        .call_ok(
-            "turn/start",
-            json!({"threadId": thread_id, "input": [{"type": "text", "text": command}]}),
-        )
-        .await;
-    let (request, _) = client.wait_for_server_request(APPROVAL).await;
+    let (thread_id, _, request) =
+        turn_waiting_on_approval(&mut client, work.path(), &touch(&marker)).await;
     child.start_kill().unwrap();
     child.wait().await.unwrap();
     drop(client);
@@ -307,20 +308,8 @@ async fn r23_a_call_a_crash_left_open_is_sent_aborted_after_a_restart() {
     let work = tempfile::tempdir().unwrap();
     let (mut child, mut client) = crate::binary::spawn(home.path());
     client.initialize("weft-crash-test").await;
-    let thread = client
-        .call_ok(
-            "thread/start",
-            json!({"cwd": work.path().display().to_string(), "approvalPolicy": "untrusted", "sandbox": "workspace-write"}),
-        )
-        .await;
-    let thread_id = thread["thread"]["id"].as_str().unwrap().to_owned();
-    client
-        .call_ok(
-            "turn/start",
-            json!({"threadId": thread_id, "input": [{"type": "text", "text": "RUN: echo open"}]}),
-        )
-        .await;
-    client.wait_for_server_request(APPROVAL).await;
+    let (thread_id, _, _) =
+        turn_waiting_on_approval(&mut client, work.path(), "RUN: echo open").await;
     child.start_kill().unwrap();
     child.wait().await.unwrap();
     drop(client);
